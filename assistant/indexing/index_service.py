@@ -1,0 +1,186 @@
+"""The index as a use case: update, rebuild, status, behind a single-writer lock.
+
+The embedding model is loaded only when something must be embedded, so an update with
+nothing to do and `index status` are instant. The writer lock is an OS file lock
+(`index/.writer.lock`): a second writer fails at once with a clear message, and a killed
+writer's lock is released by the OS, so it never goes stale.
+
+Not here: concrete model or client choices (`wiring.py`), printing (`cli.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.config import Settings
+from assistant.corpus.reader import CorpusScan, scan_corpus
+from assistant.errors import IndexLockedError, IndexStoreError
+from assistant.indexing.chunking import VietnameseChunker
+from assistant.indexing.manifest import Manifest
+from assistant.indexing.store import ChunkStore, collection_name
+from assistant.indexing.updater import IndexUpdater, Progress, UpdatePlan, UpdateReport, plan_update
+
+
+@dataclass
+class IndexStatus:
+    index_dir: str
+    model: str
+    collection: str | None
+    articles: int
+    chunks: int
+    last_update: str | None
+    pending: dict[str, list[str]] = field(default_factory=dict)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+class IndexService:
+    """Keeps the Chroma collection of one embedding model in step with the corpus."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        model_name: str,
+        embedder_factory: Callable[[], BaseEmbedding],
+        client_factory: Callable[[], Any],
+    ) -> None:
+        self.settings = settings
+        self.model_name = model_name  # vectors are filed under this name
+        self._embedder_factory = embedder_factory
+        self._embedder: BaseEmbedding | None = None
+        self._client_factory = client_factory
+        self._client: Any = None
+        self.chunker = VietnameseChunker(
+            max_chars=settings.chunking.max_chars,
+            overlap_sentences=settings.chunking.overlap_sentences,
+            document_template=settings.embedding.document_template,
+        )
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.settings.index / "manifest.sqlite"
+
+    @property
+    def embedder(self) -> BaseEmbedding:
+        if self._embedder is None:
+            self._embedder = self._embedder_factory()
+        return self._embedder
+
+    def _chroma(self) -> Any:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def _open(self) -> tuple[ChunkStore, Manifest]:
+        """Store and manifest of this model's collection (loads the model the first time)."""
+        known = Manifest.registered_collection(self.manifest_path, self.model_name)
+        if known:
+            name, dimension = known
+        else:
+            dimension = self.embedder.dimension  # type: ignore[attr-defined]
+            name = collection_name(
+                self.settings.store.collection_prefix, self.model_name, dimension
+            )
+        manifest = Manifest(self.manifest_path, name)
+        if not known:
+            manifest.register_model(self.model_name, dimension)
+        return ChunkStore(self._chroma(), name), manifest
+
+    def is_built(self) -> bool:
+        """Whether an index of this model exists (without loading anything)."""
+        return Manifest.registered_collection(self.manifest_path, self.model_name) is not None
+
+    def open_store(self) -> ChunkStore:
+        return self._open()[0]
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        try:
+            self.settings.index.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise IndexStoreError(f"cannot create the index folder {self.settings.index}: {error}")
+        lock_path = self.settings.index / ".writer.lock"
+        lock = FileLock(str(lock_path), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise IndexLockedError(
+                f"another process is updating the index in {self.settings.index} "
+                f"(it holds {lock_path}); wait for it to finish and try again"
+            ) from None
+        except OSError as error:
+            raise IndexStoreError(f"cannot lock the index folder: {error}") from error
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def scan(self) -> CorpusScan:
+        return scan_corpus(self.settings.corpus, self.settings.max_file_bytes)
+
+    def plan(self, scan: CorpusScan | None = None) -> UpdatePlan:
+        scan = scan or self.scan()
+        known = Manifest.registered_collection(self.manifest_path, self.model_name)
+        entries = Manifest(self.manifest_path, known[0]).entries() if known else {}
+        return plan_update(scan, entries, self.chunker)
+
+    def update(self, progress: Progress | None = None) -> UpdateReport:
+        """Bring the index in step with the corpus, embedding only what changed."""
+        with self.writer_lock():
+            scan = self.scan()
+            plan = self.plan(scan)
+            store, manifest = self._open()
+            try:
+                # Only a plan with something to embed needs the model loaded.
+                embedder = self.embedder if plan.added or plan.changed else None
+                report = IndexUpdater(store, manifest, self.chunker, embedder).apply(
+                    plan, progress
+                )
+            finally:
+                manifest.close()
+        report.rejected, report.skipped = scan.rejected, scan.skipped
+        return report
+
+    def rebuild(self, progress: Progress | None = None) -> UpdateReport:
+        """Drop this model's collection and manifest, then index the corpus from scratch."""
+        with self.writer_lock():
+            store, manifest = self._open()
+            store.drop()
+            manifest.clear()
+            manifest.close()
+        return self.update(progress)
+
+    def status(self) -> IndexStatus:
+        scan = self.scan()
+        plan = self.plan(scan)
+        known = Manifest.registered_collection(self.manifest_path, self.model_name)
+        status = IndexStatus(
+            index_dir=str(self.settings.index),
+            model=self.model_name,
+            collection=known[0] if known else None,
+            articles=0,
+            chunks=0,
+            last_update=None,
+            rejected=scan.rejected,
+        )
+        if known:
+            manifest = Manifest(self.manifest_path, known[0])
+            entries = manifest.entries()
+            status.articles = sum(1 for entry in entries.values() if entry.version)
+            status.chunks = sum(entry.chunks for entry in entries.values() if entry.version)
+            status.last_update = manifest.get_meta("last_update")
+            manifest.close()
+        status.pending = {
+            "added": [article.id for article in plan.added],
+            "changed": [article.id for article in plan.changed],
+            "deleted": plan.deleted,
+            "unfinished": plan.unfinished,
+        }
+        return status
+

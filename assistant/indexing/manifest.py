@@ -1,0 +1,165 @@
+"""The index manifest: which version of which article each collection holds, in SQLite.
+
+A row per (collection, article): the committed version (whose chunks are complete in the
+store) and a pending version (being written, or left behind by an interrupted update).
+Every write is its own transaction, so a crash never leaves the manifest half-written, and
+the pending column tells the next update which chunks may need cleaning up.
+
+Not here: reading the corpus, talking to Chroma, deciding what to embed (`updater.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import IndexStoreError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    collection TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    version TEXT,
+    pending_version TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    chunks INTEGER NOT NULL DEFAULT 0,
+    indexed_at TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (collection, article_id)
+);
+CREATE TABLE IF NOT EXISTS models (
+    model TEXT PRIMARY KEY,
+    collection TEXT NOT NULL,
+    dimension INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    collection TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (collection, key)
+);
+"""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    article_id: str
+    version: str | None  # complete in the store; None while only pending
+    pending_version: str | None
+    title: str
+    date: str
+    chunks: int
+    indexed_at: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Manifest:
+    """Read and write the manifest of one collection."""
+
+    def __init__(self, path: Path, collection: str) -> None:
+        self.path = path
+        self.collection = collection
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise IndexStoreError(f"cannot open the index manifest {path}: {error}") from error
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _write(self, sql: str, params: tuple) -> None:
+        try:
+            with self._db:
+                self._db.execute(sql, params)
+        except sqlite3.Error as error:
+            raise IndexStoreError(f"cannot write the index manifest {self.path}: {error}") from error
+
+    def entries(self) -> dict[str, ManifestEntry]:
+        rows = self._db.execute(
+            "SELECT article_id, version, pending_version, title, date, chunks, indexed_at "
+            "FROM articles WHERE collection = ? ORDER BY article_id",
+            (self.collection,),
+        )
+        return {row[0]: ManifestEntry(*row) for row in rows}
+
+    def mark_pending(self, article_id: str, version: str) -> None:
+        """Record that chunks of `version` are about to be written."""
+        self._write(
+            "INSERT INTO articles (collection, article_id, pending_version) VALUES (?, ?, ?) "
+            "ON CONFLICT (collection, article_id) DO UPDATE SET pending_version = excluded.pending_version",
+            (self.collection, article_id, version),
+        )
+
+    def commit(self, article_id: str, version: str, title: str, date: str, chunks: int) -> None:
+        """Record that `version` is complete in the store and older chunks are gone."""
+        self._write(
+            "INSERT INTO articles (collection, article_id, version, pending_version, title, date,"
+            " chunks, indexed_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?) "
+            "ON CONFLICT (collection, article_id) DO UPDATE SET version = excluded.version,"
+            " pending_version = NULL, title = excluded.title, date = excluded.date,"
+            " chunks = excluded.chunks, indexed_at = excluded.indexed_at",
+            (self.collection, article_id, version, title, date, chunks, _now()),
+        )
+
+    def clear_pending(self, article_id: str) -> None:
+        self._write(
+            "UPDATE articles SET pending_version = NULL WHERE collection = ? AND article_id = ?",
+            (self.collection, article_id),
+        )
+
+    def remove(self, article_id: str) -> None:
+        self._write(
+            "DELETE FROM articles WHERE collection = ? AND article_id = ?",
+            (self.collection, article_id),
+        )
+
+    def clear(self) -> None:
+        self._write("DELETE FROM articles WHERE collection = ?", (self.collection,))
+        self._write("DELETE FROM meta WHERE collection = ?", (self.collection,))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._write(
+            "INSERT INTO meta (collection, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value",
+            (self.collection, key, value),
+        )
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE collection = ? AND key = ?", (self.collection, key)
+        ).fetchone()
+        return row[0] if row else None
+
+    def register_model(self, model: str, dimension: int) -> None:
+        """Remember which collection holds `model`'s vectors (so status needs no model load)."""
+        self._write(
+            "INSERT OR REPLACE INTO models (model, collection, dimension) VALUES (?, ?, ?)",
+            (model, self.collection, dimension),
+        )
+
+    @staticmethod
+    def registered_collection(path: Path, model: str) -> tuple[str, int] | None:
+        """(collection, dimension) recorded for `model` in the manifest at `path`, if any."""
+        if not path.exists():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = db.execute(
+                    "SELECT collection, dimension FROM models WHERE model = ?", (model,)
+                ).fetchone()
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
+        return (row[0], row[1]) if row else None
+
+    def touch_last_update(self) -> None:
+        self.set_meta("last_update", _now())

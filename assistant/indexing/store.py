@@ -1,0 +1,101 @@
+"""The Chroma collection that holds one embedding model's chunks.
+
+Collections are named after the model and its dimension, so vectors of two models never
+mix. Chunks are written with `upsert` under deterministic ids (re-writing a version is
+idempotent) in llama-index's metadata layout, so llama-index's `ChromaVectorStore` and
+retrievers read them back as nodes.
+
+Not here: deciding what to write (`updater.py`), ranking beyond Chroma's nearest neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.schema import BaseNode, MetadataMode
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+from assistant.config import StoreSettings
+from assistant.errors import IndexStoreError
+
+
+def chroma_client(store: StoreSettings, index_dir: Path) -> Any:
+    """A Chroma client: files under `index_dir/chroma`, or a Chroma server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if store.mode == "http":
+            return chromadb.HttpClient(host=store.host, port=store.port, settings=chroma_settings)
+        path = index_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as error:  # chromadb raises many kinds; the user needs one message
+        where = f"{store.host}:{store.port}" if store.mode == "http" else str(index_dir)
+        raise IndexStoreError(f"cannot open the Chroma store at {where}: {error}") from error
+
+
+def collection_name(prefix: str, model_name: str, dimension: int) -> str:
+    """`articles-google-embeddinggemma-300m-768`: Chroma-safe, unique per model and size."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model_name).strip("-._")
+    return f"{prefix}-{slug}-{dimension}"[:200]
+
+
+class ChunkStore:
+    """Chunk vectors of one collection, addressed by article id and article version."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.name = name
+        self.client = client
+        try:
+            self.collection = client.get_or_create_collection(
+                name, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as error:
+            raise IndexStoreError(f"cannot open the Chroma collection {name}: {error}") from error
+
+    def upsert(self, nodes: Sequence[BaseNode]) -> None:
+        """Write nodes (with embeddings); existing ids are overwritten, never duplicated."""
+        if not nodes:
+            return
+        batch = self.client.get_max_batch_size()
+        for start in range(0, len(nodes), batch):
+            part = nodes[start : start + batch]
+            self.collection.upsert(
+                ids=[node.node_id for node in part],
+                embeddings=[node.get_embedding() for node in part],
+                metadatas=[
+                    node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+                    for node in part
+                ],
+                documents=[node.get_content(metadata_mode=MetadataMode.NONE) for node in part],
+            )
+
+    def chunk_ids(self, article_id: str, version: str | None = None) -> set[str]:
+        """Ids of the stored chunks of an article (of one version, if given)."""
+        where: dict = {"article_id": article_id}
+        if version is not None:
+            where = {"$and": [where, {"version": version}]}
+        return set(self.collection.get(where=where, include=[])["ids"])
+
+    def delete_article(self, article_id: str, keep_version: str | None = None) -> None:
+        """Remove an article's chunks, except those of `keep_version`."""
+        stale = self.chunk_ids(article_id)
+        if keep_version is not None:
+            stale -= self.chunk_ids(article_id, keep_version)
+        if stale:
+            self.collection.delete(ids=sorted(stale))
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def drop(self) -> None:
+        """Delete the whole collection (for `index rebuild`)."""
+        self.client.delete_collection(self.name)
+        self.collection = self.client.get_or_create_collection(
+            self.name, metadata={"hnsw:space": "cosine"}
+        )

@@ -1,0 +1,172 @@
+"""Incremental, crash-safe index updates: compare the corpus with the manifest, embed only
+what changed, and never lose the previous version of an article before the new one is stored.
+
+For each new or changed article: mark the new version pending, embed and upsert its chunks
+(deterministic ids), delete the article's other chunks, then commit the version. A failure
+while embedding leaves the old chunks searchable; a kill at any point leaves a pending mark
+that the next update finishes (chunks already stored are not embedded again) or cleans up.
+
+llama-index's `IngestionPipeline` docstore is not used: its upsert path deletes old vectors
+before the new embedding has succeeded, and its duplicates-only path records a hash before
+success, which breaks both guarantees above. Its transforms (our chunker, the embedder) are.
+
+Not here: the writer lock (`index_service.py`), reading files, Chroma details.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import BaseNode
+
+from assistant.corpus.article import Article
+from assistant.corpus.reader import CorpusScan
+from assistant.indexing.chunking import VietnameseChunker, article_document
+from assistant.indexing.manifest import Manifest, ManifestEntry
+from assistant.indexing.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+# (articles done, articles to do, chunks embedded so far)
+Progress = Callable[[int, int, int], None]
+
+_GROUP_CHUNKS = 64  # chunks embedded together: full batches without holding much in memory
+
+
+def article_version(article: Article, chunker: VietnameseChunker) -> str:
+    """Changes when the article's content or the way it is chunked and embedded changes."""
+    recipe = f"{chunker.max_chars}|{chunker.overlap_sentences}|{chunker.document_template}"
+    return hashlib.sha256(f"{article.sha256}|{recipe}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class UpdatePlan:
+    """What an update will do; also the `pending changes` of `index status`."""
+
+    added: list[Article] = field(default_factory=list)
+    changed: list[Article] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)  # left pending by an interrupted run
+
+    @property
+    def pending(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.deleted) + len(self.unfinished)
+
+
+@dataclass
+class UpdateReport:
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    repaired: int = 0
+    chunks_embedded: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def plan_update(
+    scan: CorpusScan, entries: dict[str, ManifestEntry], chunker: VietnameseChunker
+) -> UpdatePlan:
+    """Compare what the corpus holds with what the manifest says is indexed."""
+    plan = UpdatePlan()
+    present = {article.id for article in scan.articles}
+    # A file that could not be read keeps its indexed version: bad input loses nothing.
+    unreadable = {name for name, _ in scan.rejected}
+    for article in scan.articles:
+        entry = entries.get(article.id)
+        version = article_version(article, chunker)
+        if entry is None or entry.version is None:
+            plan.added.append(article)
+        elif entry.version != version:
+            plan.changed.append(article)
+        else:
+            plan.unchanged.append(article.id)
+            if entry.pending_version is not None:
+                plan.unfinished.append(article.id)
+    for article_id in entries:
+        if article_id not in present and article_id not in unreadable:
+            plan.deleted.append(article_id)
+    return plan
+
+
+class IndexUpdater:
+    """Applies an `UpdatePlan` to a store and its manifest."""
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        manifest: Manifest,
+        chunker: VietnameseChunker,
+        embedder: BaseEmbedding | None,
+    ) -> None:
+        self.store = store
+        self.manifest = manifest
+        self.chunker = chunker
+        self.embedder = embedder
+
+    def apply(self, plan: UpdatePlan, progress: Progress | None = None) -> UpdateReport:
+        report = UpdateReport(unchanged=len(plan.unchanged))
+        todo = plan.added + plan.changed
+        done = 0
+        group: list[tuple[Article, list[BaseNode]]] = []
+        for article in todo:
+            document = article_document(article, article_version(article, self.chunker))
+            group.append((article, self.chunker([document])))
+            if sum(len(nodes) for _, nodes in group) >= _GROUP_CHUNKS:
+                done += self._write_group(group, report)
+                group = []
+                if progress:
+                    progress(done, len(todo), report.chunks_embedded)
+        if group:
+            done += self._write_group(group, report)
+        if progress:
+            progress(done, len(todo), report.chunks_embedded)
+        failed = {article_id for article_id, _ in report.failed}
+        report.added = sum(1 for article in plan.added if article.id not in failed)
+        report.changed = sum(1 for article in plan.changed if article.id not in failed)
+        for article_id in plan.deleted:
+            self.store.delete_article(article_id)
+            self.manifest.remove(article_id)
+            report.deleted += 1
+        entries = self.manifest.entries()
+        for article_id in plan.unfinished:
+            self.store.delete_article(article_id, keep_version=entries[article_id].version)
+            self.manifest.clear_pending(article_id)
+            report.repaired += 1
+        self.manifest.touch_last_update()
+        return report
+
+    def _write_group(self, group: list[tuple[Article, list[BaseNode]]], report: UpdateReport) -> int:
+        """Embed and store a group of articles; returns how many were attempted."""
+        missing: list[BaseNode] = []
+        for article, nodes in group:
+            version = article_version(article, self.chunker)
+            self.manifest.mark_pending(article.id, version)
+            # Chunks a killed run already stored are not embedded again.
+            stored = self.store.chunk_ids(article.id, version)
+            missing.extend(node for node in nodes if node.node_id not in stored)
+        try:
+            if missing and self.embedder is None:
+                raise RuntimeError("no embedding model was given for an update that embeds")
+            embedded = self.embedder(missing) if missing else []
+        except Exception as error:  # an embedding backend can fail in many ways
+            if len(group) > 1:
+                return sum(self._write_group([item], report) for item in group)
+            article = group[0][0]
+            log.warning("embedding %s failed: %s", article.id, error)
+            report.failed.append((article.id, f"embedding failed: {error}"))
+            return 1
+        self.store.upsert(embedded)
+        report.chunks_embedded += len(embedded)
+        for article, nodes in group:
+            version = article_version(article, self.chunker)
+            self.store.delete_article(article.id, keep_version=version)
+            self.manifest.commit(article.id, version, article.title, article.date or "", len(nodes))
+        return len(group)

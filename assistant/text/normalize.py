@@ -1,0 +1,65 @@
+"""Vietnamese text normalisation and diacritic folding.
+
+Written by hand because no maintained library does exactly this: Unicode NFC plus the
+Vietnamese-specific repairs (`Ð` U+00D0, the Icelandic eth, typed for `Đ` U+0110), removal
+of invisible characters, and whitespace tidying that keeps paragraph breaks.
+
+It does not segment words, parse numbers or decode bytes (see `sentences.py`,
+`decoding.py`). Every function is pure and keeps text readable: nothing is dropped except
+characters that are invisible by definition.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Eth looks identical to Đ in most fonts and shows up in copy-pasted Vietnamese.
+_ETH_TO_D = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
+
+# Invisible format characters that break matching but carry no text.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
+    None,
+)
+
+_LINE_BREAKS = re.compile(r"\r\n|\r|\u2028|\u2029|\u0085|\x0b|\x0c")
+_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _drop_control(text: str) -> str:
+    # Cc characters other than newline and tab are noise (e.g. stray \x07 from bad exports).
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc"
+    )
+
+
+def normalize_text(text: str) -> str:
+    """Return `text` as clean NFC: Ð→Đ, invisible and control characters removed,
+    spaces collapsed within lines, at most one blank line between paragraphs."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = unicodedata.normalize("NFC", text).translate(_ETH_TO_D).translate(_INVISIBLE)
+    text = _drop_control(text)
+    text = _HORIZONTAL_SPACE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _MANY_BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+def normalize_inline(text: str) -> str:
+    """Like `normalize_text` but for one-line values (titles, names): all whitespace to one space."""
+    return " ".join(normalize_text(text).split())
+
+
+def fold_diacritics(text: str) -> str:
+    """Lower-case ASCII-like form for matching text typed without diacritics.
+
+    `fold_diacritics("Đảng viên") == "dang vien"`. On NFC Vietnamese input every
+    character maps to exactly one character, so offsets stay valid.
+    """
+    text = unicodedata.normalize("NFC", text).translate(_ETH_TO_D).lower()
+    text = text.replace("\u0111", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped)
