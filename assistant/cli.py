@@ -54,7 +54,10 @@ def _paths_options(command: Callable) -> Callable:
     )
     @functools.wraps(command)
     def wrapper(
-        corpus: Path | None, index: Path | None, models_dir: Path | None, embedder: str | None,
+        corpus: Path | None,
+        index: Path | None,
+        models_dir: Path | None,
+        embedder: str | None,
         **kwargs: Any,
     ) -> Any:
         embedding = {"backend": embedder} if embedder else None
@@ -130,8 +133,10 @@ def models_list(settings: Settings) -> None:
     for model_id, spec in PACKAGED_MODELS.items():
         fetched = is_fetched(settings.models_dir, spec)
         table.add_row(
-            model_id, "yes" if fetched else "no",
-            str(model_dir(settings.models_dir, model_id)), spec.licence,
+            model_id,
+            "yes" if fetched else "no",
+            str(model_dir(settings.models_dir, model_id)),
+            spec.licence,
         )
     out.print(table)
 
@@ -172,9 +177,9 @@ def _run_update(action: Callable, as_json: bool) -> None:
             f"unchanged {result.unchanged}; {result.chunks_embedded} chunks embedded "
             f"in {summary['seconds']} s"
         )
-    for name, why in result.rejected:
+    for _, why in result.rejected:
         err.print(f"[red]rejected[/] {why}", markup=True, highlight=False)
-    for name, why in result.skipped:
+    for _, why in result.skipped:
         err.print(f"[yellow]skipped[/] {why}", highlight=False)
     for name, why in result.failed:
         err.print(f"[red]failed[/] {name}: {why} (its previous version stays searchable)")
@@ -220,7 +225,9 @@ def index_status(settings: Settings, as_json: bool) -> None:
     out.print(f"chunks      {status.chunks}")
     out.print(f"last update {status.last_update or 'never'}")
     changes = ", ".join(f"{count} {kind}" for kind, count in pending.items())
-    out.print(f"pending     {changes or 'none'}" + (" (run `assistant index update`)" if changes else ""))
+    out.print(
+        f"pending     {changes or 'none'}" + (" (run `assistant index update`)" if changes else "")
+    )
     for _, why in status.rejected:
         out.print(f"[red]unreadable[/] {why}", highlight=False)
 

@@ -50,7 +50,7 @@ def build_index_service(settings: Settings, client: Any = None) -> IndexService:
         settings,
         effective_model_name(settings),
         embedder_factory=lambda: build_embedder(settings),
-        client_factory=lambda: client if client is not None else chroma_client(
-            settings.store, settings.index
+        client_factory=lambda: (
+            client if client is not None else chroma_client(settings.store, settings.index)
         ),
     )

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
 
 _INVISIBLE_TAGS = ["script", "style", "template", "noscript", "head", "iframe", "svg", "object"]
 _BLOCK_TAGS = [
@@ -33,9 +34,7 @@ class HtmlPage:
 
 def _meta(soup: BeautifulSoup, *names: str) -> str | None:
     for name in names:
-        tag = soup.find("meta", attrs={"name": name}) or soup.find(
-            "meta", attrs={"property": name}
-        )
+        tag = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
         if isinstance(tag, Tag) and tag.get("content"):
             return str(tag["content"]).strip()
     return None
@@ -72,7 +71,9 @@ def extract_html(html: str) -> HtmlPage:
     root = soup.find("article") or soup.find("main") or soup.body or soup
     # HTML collapses source whitespace; paragraph breaks come only from block elements.
     for text in root.find_all(string=True):
-        if isinstance(text, NavigableString):
+        # Comments and doctypes are strings too; rewriting them as plain text would make
+        # them visible to get_text().
+        if isinstance(text, NavigableString) and not isinstance(text, PreformattedString):
             text.replace_with(re.sub(r"\s+", " ", str(text)))
     for tag in root.find_all("br"):
         tag.replace_with("\n")
@@ -80,4 +81,5 @@ def extract_html(html: str) -> HtmlPage:
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
     body = root.get_text()
-    return HtmlPage(title, author, date[:10] if date else None, body, source)
+    # The date goes through whole: parse_date reads "1/2/2022 08:40" and ISO timestamps.
+    return HtmlPage(title, author, date, body, source)

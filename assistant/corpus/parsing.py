@@ -135,9 +135,11 @@ def parse_markdown(text: str, name: str) -> ParsedArticle:
 def parse_html(html: str, name: str) -> ParsedArticle:
     """An HTML page: its visible text; title, author and date from the usual tags."""
     page = extract_html(html)
-    body = normalize_text(strip_trailing_boilerplate(normalize_text(page.body), page.title))
+    # Normalised first: an <h1> broken over source lines must still match its repeat.
+    title = normalize_inline(page.title)
+    body = normalize_text(strip_trailing_boilerplate(normalize_text(page.body), title))
     return ParsedArticle(
-        normalize_inline(page.title),
+        title,
         normalize_inline(page.author) if page.author else None,
         parse_date(page.date, name),
         body,

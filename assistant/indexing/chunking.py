@@ -62,7 +62,7 @@ def chunk_id(article_id: str, version: str, ordinal: int) -> str:
 
 def _is_heading(text: str, span: Span) -> bool:
     content = text[span[0] : span[1]]
-    return len(content) <= 120 and "\n" not in content and content[-1] not in ".!?…:;\"”"
+    return len(content) <= 120 and "\n" not in content and content[-1] not in '.!?…:;"”'
 
 
 def _cut_long_sentence(text: str, span: Span, max_chars: int) -> list[Span]:
@@ -158,7 +158,13 @@ class VietnameseChunker(NodeParser):
                         excluded_embed_metadata_keys=[
                             key for key in metadata if key not in EMBEDDED_METADATA
                         ],
-                        excluded_llm_metadata_keys=["article_hash", "version", "ordinal", "start", "end"],
+                        excluded_llm_metadata_keys=[
+                            "article_hash",
+                            "version",
+                            "ordinal",
+                            "start",
+                            "end",
+                        ],
                         metadata_template="{value}",
                         text_template=text_template,
                         relationships={NodeRelationship.SOURCE: document.as_related_node_info()},

@@ -16,6 +16,7 @@ import hashlib
 import math
 import os
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,9 @@ class SentenceTransformerEmbedding(BaseEmbedding):
         try:
             model = SentenceTransformer(str(model_path), device=device, local_files_only=True)
         except Exception as error:  # the library raises many types for a broken folder
-            raise ModelError(f"cannot load the embedding model from {model_path}: {error}") from error
+            raise ModelError(
+                f"cannot load the embedding model from {model_path}: {error}"
+            ) from error
         model.max_seq_length = min(max_seq_length, model.max_seq_length or max_seq_length)
         prompts = getattr(model, "prompts", {}) or {}
         if query_prompt_name and query_prompt_name not in prompts:
@@ -125,7 +128,7 @@ class HashingEmbedding(BaseEmbedding):
 
     def _vector(self, text: str) -> list[float]:
         words = _WORD.findall(fold_diacritics(text))
-        features = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+        features = words + [f"{a} {b}" for a, b in pairwise(words)]
         vector = [0.0] * self.dimension
         for feature in features:
             digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()

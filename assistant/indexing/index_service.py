@@ -104,7 +104,9 @@ class IndexService:
         try:
             self.settings.index.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise IndexStoreError(f"cannot create the index folder {self.settings.index}: {error}")
+            raise IndexStoreError(
+                f"cannot create the index folder {self.settings.index}: {error}"
+            ) from error
         lock_path = self.settings.index / ".writer.lock"
         lock = FileLock(str(lock_path), timeout=0)
         try:
@@ -139,9 +141,7 @@ class IndexService:
             try:
                 # Only a plan with something to embed needs the model loaded.
                 embedder = self.embedder if plan.added or plan.changed else None
-                report = IndexUpdater(store, manifest, self.chunker, embedder).apply(
-                    plan, progress
-                )
+                report = IndexUpdater(store, manifest, self.chunker, embedder).apply(plan, progress)
             finally:
                 manifest.close()
         report.rejected, report.skipped = scan.rejected, scan.skipped
@@ -183,4 +183,3 @@ class IndexService:
             "unfinished": plan.unfinished,
         }
         return status
-

@@ -79,7 +79,9 @@ class Manifest:
             with self._db:
                 self._db.execute(sql, params)
         except sqlite3.Error as error:
-            raise IndexStoreError(f"cannot write the index manifest {self.path}: {error}") from error
+            raise IndexStoreError(
+                f"cannot write the index manifest {self.path}: {error}"
+            ) from error
 
     def entries(self) -> dict[str, ManifestEntry]:
         rows = self._db.execute(
@@ -93,7 +95,8 @@ class Manifest:
         """Record that chunks of `version` are about to be written."""
         self._write(
             "INSERT INTO articles (collection, article_id, pending_version) VALUES (?, ?, ?) "
-            "ON CONFLICT (collection, article_id) DO UPDATE SET pending_version = excluded.pending_version",
+            "ON CONFLICT (collection, article_id) DO UPDATE"
+            " SET pending_version = excluded.pending_version",
             (self.collection, article_id, version),
         )
 

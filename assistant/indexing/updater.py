@@ -143,7 +143,9 @@ class IndexUpdater:
         self.manifest.touch_last_update()
         return report
 
-    def _write_group(self, group: list[tuple[Article, list[BaseNode]]], report: UpdateReport) -> int:
+    def _write_group(
+        self, group: list[tuple[Article, list[BaseNode]]], report: UpdateReport
+    ) -> int:
         """Embed and store a group of articles; returns how many were attempted."""
         missing: list[BaseNode] = []
         for article, nodes in group:

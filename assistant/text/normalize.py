@@ -30,17 +30,17 @@ _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
 def _drop_control(text: str) -> str:
     # Cc characters other than newline and tab are noise (e.g. stray \x07 from bad exports).
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc"
-    )
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
 def normalize_text(text: str) -> str:
     """Return `text` as clean NFC: Ð→Đ, invisible and control characters removed,
     spaces collapsed within lines, at most one blank line between paragraphs."""
     text = _LINE_BREAKS.sub("\n", text)
-    text = unicodedata.normalize("NFC", text).translate(_ETH_TO_D).translate(_INVISIBLE)
-    text = _drop_control(text)
+    # Invisible and control characters go before NFC: one sitting between a letter and its
+    # combining marks would otherwise stop them composing ("Việt" left decomposed).
+    text = _drop_control(text.translate(_INVISIBLE))
+    text = unicodedata.normalize("NFC", text).translate(_ETH_TO_D)
     text = _HORIZONTAL_SPACE.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _MANY_BLANK_LINES.sub("\n\n", text)
@@ -48,7 +48,7 @@ def normalize_text(text: str) -> str:
 
 
 def normalize_inline(text: str) -> str:
-    """Like `normalize_text` but for one-line values (titles, names): all whitespace to one space."""
+    """Like `normalize_text` but for one-line values (titles, names): whitespace to one space."""
     return " ".join(normalize_text(text).split())
 
 

