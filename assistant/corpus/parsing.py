@@ -102,7 +102,7 @@ def _split_byline(lines: list[str]) -> tuple[str | None, str | None, str | None,
 
 def parse_txt(text: str, name: str) -> ParsedArticle:
     """A plain-text article: first line title, then an optional byline, then the body."""
-    lines = text.split("\n")
+    lines = normalize_text(text).split("\n")
     title = normalize_inline(lines[0])
     author, date_text, time, rest = _split_byline(lines[1:])
     body = strip_trailing_boilerplate("\n".join(rest).strip(), title)
@@ -112,6 +112,7 @@ def parse_txt(text: str, name: str) -> ParsedArticle:
 def parse_markdown(text: str, name: str) -> ParsedArticle:
     """Markdown with optional YAML front matter; else the first `# heading` is the title."""
     meta: dict = {}
+    text = re.sub(r"\r\n?", "\n", text).lstrip("\ufeff")
     if match := _FRONT_MATTER.match(text):
         try:
             loaded = yaml.safe_load(match["yaml"]) or {}
@@ -120,7 +121,7 @@ def parse_markdown(text: str, name: str) -> ParsedArticle:
         if not isinstance(loaded, dict):
             raise ArticleError(f"{name}: the front matter must be a mapping of fields")
         meta, text = loaded, text[match.end() :]
-    body = text.strip()
+    body = normalize_text(text)
     title = normalize_inline(str(meta.get("title") or ""))
     if not title:
         first, _, remainder = body.partition("\n")

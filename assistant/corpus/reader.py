@@ -54,9 +54,10 @@ def parse_article_bytes(data: bytes, relative_path: Path) -> Article:
         raise ArticleError(f"{name}: unsupported file type (supported: {supported})")
     if not data.strip():
         raise EmptyArticle(f"{name}: empty file")
-    text = normalize_text(decode_article_bytes(data, name))
-    if not text:
+    text = decode_article_bytes(data, name)
+    if not normalize_text(text):
         raise EmptyArticle(f"{name}: no text after normalisation")
+    # Parsers normalise themselves: YAML front matter needs its indentation first.
     parsed = parser(text, name)
     if not parsed.body:
         raise EmptyArticle(f"{name}: no article body")

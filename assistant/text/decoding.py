@@ -48,6 +48,14 @@ def _binary_kind(data: bytes) -> str | None:
     return None
 
 
+def _mostly_utf8(data: bytes) -> bool:
+    """Valid multi-byte UTF-8 sequences far outnumber the broken ones."""
+    decoded = data.decode("utf-8", errors="replace")
+    broken = decoded.count("\ufffd")
+    accented = sum(1 for ch in decoded if ord(ch) > 127) - broken
+    return accented >= 5 * max(broken, 1)
+
+
 def decode_article_bytes(data: bytes, name: str) -> str:
     """Decode `data` read from the file `name`; raise ArticleError if it is not text."""
     for bom, encoding in _BOMS:
@@ -65,6 +73,12 @@ def decode_article_bytes(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
+        if _mostly_utf8(data):
+            # Reading it as Windows-1258 would garble every accented letter around one bad byte.
+            raise ArticleError(
+                f"{name}: UTF-8 text with an invalid byte at offset {utf8_error.start}; "
+                "fix or re-save the file as UTF-8"
+            ) from utf8_error
         try:
             return data.decode("cp1258")
         except UnicodeDecodeError:

@@ -283,3 +283,14 @@ def test_parse_date(value: object, expected: str | None) -> None:
 def test_parse_date_rejects_impossible_dates(value: str) -> None:
     with pytest.raises(ArticleError, match=re.escape(f"a.txt: cannot read the date {value!r}")):
         parse_date(value, "a.txt")
+
+
+def test_markdown_front_matter_keeps_its_yaml_indentation() -> None:
+    text = (
+        "---\ntitle: >\n  Báo cáo công tác\n  tổ chức năm 2022\nauthor: Hoàng Hoài\n"
+        "tags:\n  - đảng viên\n---\n\n  Nội dung   bài viết.\n"
+    )
+    parsed = parse_markdown(text, "bai.md")
+    assert parsed.title == "Báo cáo công tác tổ chức năm 2022"
+    assert parsed.author == "Hoàng Hoài"
+    assert parsed.body == "Nội dung bài viết."

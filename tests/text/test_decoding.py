@@ -100,3 +100,9 @@ def test_tabs_and_form_feeds_are_text() -> None:
     # Control bytes that text files do contain must not trip the binary check.
     data = "Cột 1\tCột 2\r\n\x0cTrang 2\n".encode()
     assert decode_article_bytes(data, NAME) == "Cột 1\tCột 2\r\n\x0cTrang 2\n"
+
+
+def test_mostly_utf8_with_one_bad_byte_is_rejected_not_garbled() -> None:
+    data = "Tổng số đảng viên toàn tỉnh là 27.350 người. Việt Nam.".encode() + b"\xff"
+    with pytest.raises(ArticleError, match=r"bai\.txt: UTF-8 text with an invalid byte"):
+        decode_article_bytes(data, "bai.txt")
