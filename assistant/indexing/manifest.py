@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,9 @@ class Manifest:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute(
+                "PRAGMA journal_mode=WAL"
+            )  # one fsync per transaction, readers unblocked
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise IndexStoreError(f"cannot open the index manifest {path}: {error}") from error
@@ -74,10 +79,26 @@ class Manifest:
     def close(self) -> None:
         self._db.close()
 
-    def _write(self, sql: str, params: tuple) -> None:
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run the writes inside as one transaction (one disk sync instead of one each)."""
         try:
-            with self._db:
-                self._db.execute(sql, params)
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise IndexStoreError(
+                f"cannot write the index manifest {self.path}: {error}"
+            ) from error
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _write(self, sql: str, params: tuple) -> None:
+        # Autocommit mode: each write is its own transaction unless inside `batch()`.
+        try:
+            self._db.execute(sql, params)
         except sqlite3.Error as error:
             raise IndexStoreError(
                 f"cannot write the index manifest {self.path}: {error}"

@@ -11,7 +11,7 @@ Not here: deciding what to write (`updater.py`), ranking beyond Chroma's nearest
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,31 @@ class ChunkStore:
             where = {"$and": [where, {"version": version}]}
         return set(self.collection.get(where=where, include=[])["ids"])
 
+    def chunk_versions(self, article_ids: list[str]) -> dict[str, dict[str, set[str]]]:
+        """For each article, its stored chunk ids by version, in one query."""
+        found: dict[str, dict[str, set[str]]] = {}
+        if not article_ids:
+            return found
+        result = self.collection.get(
+            where={"article_id": {"$in": article_ids}}, include=["metadatas"]
+        )
+        for chunk_id, meta in zip(result["ids"], result["metadatas"], strict=True):
+            versions = found.setdefault(str(meta["article_id"]), {})
+            versions.setdefault(str(meta.get("version", "")), set()).add(chunk_id)
+        return found
+
+    def delete_ids(self, chunk_ids: Iterable[str]) -> None:
+        ids = sorted(set(chunk_ids))
+        batch = self.client.get_max_batch_size()
+        for start in range(0, len(ids), batch):
+            self.collection.delete(ids=ids[start : start + batch])
+
     def delete_article(self, article_id: str, keep_version: str | None = None) -> None:
         """Remove an article's chunks, except those of `keep_version`."""
         stale = self.chunk_ids(article_id)
         if keep_version is not None:
             stale -= self.chunk_ids(article_id, keep_version)
-        if stale:
-            self.collection.delete(ids=sorted(stale))
+        self.delete_ids(stale)
 
     def count(self) -> int:
         return self.collection.count()

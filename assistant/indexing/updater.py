@@ -96,6 +96,15 @@ def plan_update(
     return plan
 
 
+@dataclass
+class _Pending:
+    """An article on its way into the store: its new version and chunk nodes."""
+
+    article: Article
+    version: str
+    nodes: list[BaseNode]
+
+
 class IndexUpdater:
     """Applies an `UpdatePlan` to a store and its manifest."""
 
@@ -115,19 +124,23 @@ class IndexUpdater:
         report = UpdateReport(unchanged=len(plan.unchanged))
         todo = plan.added + plan.changed
         done = 0
-        group: list[tuple[Article, list[BaseNode]]] = []
+        if progress:
+            progress(done, len(todo), 0)
+        group: list[_Pending] = []
         for article in todo:
-            document = article_document(article, article_version(article, self.chunker))
-            group.append((article, self.chunker([document])))
-            if sum(len(nodes) for _, nodes in group) >= _GROUP_CHUNKS:
+            version = article_version(article, self.chunker)
+            group.append(
+                _Pending(article, version, self.chunker([article_document(article, version)]))
+            )
+            if sum(len(item.nodes) for item in group) >= _GROUP_CHUNKS:
                 done += self._write_group(group, report)
                 group = []
                 if progress:
                     progress(done, len(todo), report.chunks_embedded)
         if group:
             done += self._write_group(group, report)
-        if progress:
-            progress(done, len(todo), report.chunks_embedded)
+            if progress:
+                progress(done, len(todo), report.chunks_embedded)
         failed = {article_id for article_id, _ in report.failed}
         report.added = sum(1 for article in plan.added if article.id not in failed)
         report.changed = sum(1 for article in plan.changed if article.id not in failed)
@@ -143,17 +156,17 @@ class IndexUpdater:
         self.manifest.touch_last_update()
         return report
 
-    def _write_group(
-        self, group: list[tuple[Article, list[BaseNode]]], report: UpdateReport
-    ) -> int:
+    def _write_group(self, group: list[_Pending], report: UpdateReport) -> int:
         """Embed and store a group of articles; returns how many were attempted."""
+        with self.manifest.batch():
+            for item in group:
+                self.manifest.mark_pending(item.article.id, item.version)
+        stored = self.store.chunk_versions([item.article.id for item in group])
         missing: list[BaseNode] = []
-        for article, nodes in group:
-            version = article_version(article, self.chunker)
-            self.manifest.mark_pending(article.id, version)
+        for item in group:
             # Chunks a killed run already stored are not embedded again.
-            stored = self.store.chunk_ids(article.id, version)
-            missing.extend(node for node in nodes if node.node_id not in stored)
+            already = stored.get(item.article.id, {}).get(item.version, set())
+            missing.extend(node for node in item.nodes if node.node_id not in already)
         try:
             if missing and self.embedder is None:
                 raise RuntimeError("no embedding model was given for an update that embeds")
@@ -161,14 +174,22 @@ class IndexUpdater:
         except Exception as error:  # an embedding backend can fail in many ways
             if len(group) > 1:
                 return sum(self._write_group([item], report) for item in group)
-            article = group[0][0]
-            log.warning("embedding %s failed: %s", article.id, error)
-            report.failed.append((article.id, f"embedding failed: {error}"))
+            log.warning("embedding %s failed: %s", group[0].article.id, error)
+            report.failed.append((group[0].article.id, f"embedding failed: {error}"))
             return 1
         self.store.upsert(embedded)
         report.chunks_embedded += len(embedded)
-        for article, nodes in group:
-            version = article_version(article, self.chunker)
-            self.store.delete_article(article.id, keep_version=version)
-            self.manifest.commit(article.id, version, article.title, article.date or "", len(nodes))
+        self.store.delete_ids(
+            chunk_id
+            for item in group
+            for version, ids in stored.get(item.article.id, {}).items()
+            if version != item.version
+            for chunk_id in ids
+        )
+        with self.manifest.batch():
+            for item in group:
+                article = item.article
+                self.manifest.commit(
+                    article.id, item.version, article.title, article.date or "", len(item.nodes)
+                )
         return len(group)

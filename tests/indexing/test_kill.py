@@ -54,13 +54,19 @@ def _write_corpus(corpus: Path, edition: int, count: int) -> None:
         (corpus / f"bai-{number:03d}.txt").write_text(_article(number, edition), encoding="utf-8")
 
 
+def _manifest_stamp(index: Path) -> list[int]:
+    files = (index / "manifest.sqlite", index / "manifest.sqlite-wal")
+    return [path.stat().st_mtime_ns if path.exists() else 0 for path in files]
+
+
 @pytest.mark.slow
 def test_kill_during_update_then_update_is_consistent(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
+    index = tmp_path / "index"
     env = os.environ | {
         "ASSISTANT_CORPUS": str(corpus),
-        "ASSISTANT_INDEX": str(tmp_path / "index"),
+        "ASSISTANT_INDEX": str(index),
         "ASSISTANT_EMBEDDING__BACKEND": "hashing",
     }
     assistant = [str(Path(sys.executable).with_name("assistant")), "index", "update", "--json"]
@@ -68,14 +74,20 @@ def test_kill_during_update_then_update_is_consistent(tmp_path: Path) -> None:
     kills = 0
     for round_number in range(6):
         # Alternate editions so that rounds add, change and delete articles.
-        _write_corpus(corpus, edition=round_number, count=150 + 20 * (round_number % 2))
+        _write_corpus(corpus, edition=round_number, count=400 + 50 * (round_number % 2))
         if round_number % 2 == 0:
-            for extra in corpus.glob("bai-1[5-6]?.txt"):
+            for extra in corpus.glob("bai-4[0-4]?.txt"):
                 extra.unlink()
+        before = _manifest_stamp(index)
         process = subprocess.Popen(
             assistant, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        time.sleep(rng.uniform(2.0, 5.0))
+        # Kill while it writes: wait for its first manifest write, then a random moment.
+        deadline = time.monotonic() + 60
+        while _manifest_stamp(index) == before and process.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 2.5))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
