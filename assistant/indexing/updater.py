@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, int], None]
 
 _GROUP_CHUNKS = 64  # chunks embedded together: full batches without holding much in memory
+_DELETE_BATCH = 500  # articles removed per store query and manifest transaction
 
 
 def article_version(article: Article, chunker: VietnameseChunker) -> str:
@@ -144,10 +145,20 @@ class IndexUpdater:
         failed = {article_id for article_id, _ in report.failed}
         report.added = sum(1 for article in plan.added if article.id not in failed)
         report.changed = sum(1 for article in plan.changed if article.id not in failed)
-        for article_id in plan.deleted:
-            self.store.delete_article(article_id)
-            self.manifest.remove(article_id)
-            report.deleted += 1
+        for start in range(0, len(plan.deleted), _DELETE_BATCH):
+            # Chunks first, then manifest rows: a crash in between is redone next time.
+            batch = plan.deleted[start : start + _DELETE_BATCH]
+            stored = self.store.chunk_versions(batch)
+            self.store.delete_ids(
+                chunk_id
+                for versions in stored.values()
+                for ids in versions.values()
+                for chunk_id in ids
+            )
+            with self.manifest.batch():
+                for article_id in batch:
+                    self.manifest.remove(article_id)
+            report.deleted += len(batch)
         entries = self.manifest.entries()
         for article_id in plan.unfinished:
             self.store.delete_article(article_id, keep_version=entries[article_id].version)
