@@ -103,7 +103,7 @@ def models_fetch(settings: Settings, force: bool) -> None:
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total or None)
+                tasks[stage] = progress.add_task(stage, total=total or None, rate="")
             progress.update(tasks[stage], completed=done, total=total or None)
 
         path = fetch_model(spec, settings.models_dir, progress=report, force=force)
