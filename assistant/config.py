@@ -58,7 +58,7 @@ class ChunkingSettings(BaseModel):
     """How article bodies are cut into retrievable chunks (see docs/chunking.md)."""
 
     max_chars: int = Field(
-        1200, ge=200, description="Upper bound on a chunk's length in characters."
+        400, ge=200, description="Upper bound on a chunk's length in characters."
     )
     overlap_sentences: int = Field(
         1, ge=0, description="Sentences repeated from the previous chunk of a paragraph run."

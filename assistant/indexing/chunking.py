@@ -128,7 +128,7 @@ def chunk_spans(text: str, max_chars: int, overlap_sentences: int = 1) -> list[S
 class VietnameseChunker(NodeParser):
     """Turns article Documents into offset-carrying chunk nodes (see module docstring)."""
 
-    max_chars: int = Field(1200, description="Upper bound on chunk length in characters.")
+    max_chars: int = Field(400, description="Upper bound on chunk length in characters.")
     overlap_sentences: int = Field(1, description="Sentences repeated inside long paragraphs.")
     document_template: str = Field(
         "title: {title} | text: {text}", description="How a chunk is shown to the embedder."
