@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.corpus.reader import CorpusScan, scan_corpus
 from assistant.errors import IndexLockedError, IndexStoreError
 from assistant.indexing.chunking import VietnameseChunker
-from assistant.indexing.manifest import Manifest
+from assistant.indexing.manifest import Manifest, ManifestEntry
 from assistant.indexing.store import ChunkStore, collection_name
 from assistant.indexing.updater import IndexUpdater, Progress, UpdatePlan, UpdateReport, plan_update
 
@@ -126,11 +126,19 @@ class IndexService:
     def scan(self) -> CorpusScan:
         return scan_corpus(self.settings.corpus, self.settings.max_file_bytes)
 
-    def plan(self, scan: CorpusScan | None = None) -> UpdatePlan:
-        scan = scan or self.scan()
+    def _indexed(self) -> tuple[str | None, dict[str, ManifestEntry], str | None]:
+        """Collection, manifest entries and last update of this model (empty if never built)."""
         known = Manifest.registered_collection(self.manifest_path, self.model_name)
-        entries = Manifest(self.manifest_path, known[0]).entries() if known else {}
-        return plan_update(scan, entries, self.chunker)
+        if not known:
+            return None, {}, None
+        manifest = Manifest(self.manifest_path, known[0])
+        try:
+            return known[0], manifest.entries(), manifest.get_meta("last_update")
+        finally:
+            manifest.close()
+
+    def plan(self, scan: CorpusScan | None = None) -> UpdatePlan:
+        return plan_update(scan or self.scan(), self._indexed()[1], self.chunker)
 
     def update(self, progress: Progress | None = None) -> UpdateReport:
         """Bring the index in step with the corpus, embedding only what changed."""
@@ -158,28 +166,21 @@ class IndexService:
 
     def status(self) -> IndexStatus:
         scan = self.scan()
-        plan = self.plan(scan)
-        known = Manifest.registered_collection(self.manifest_path, self.model_name)
-        status = IndexStatus(
+        collection, entries, last_update = self._indexed()
+        plan = plan_update(scan, entries, self.chunker)
+        committed = [entry for entry in entries.values() if entry.version]
+        return IndexStatus(
             index_dir=str(self.settings.index),
             model=self.model_name,
-            collection=known[0] if known else None,
-            articles=0,
-            chunks=0,
-            last_update=None,
+            collection=collection,
+            articles=len(committed),
+            chunks=sum(entry.chunks for entry in committed),
+            last_update=last_update,
+            pending={
+                "added": [article.id for article in plan.added],
+                "changed": [article.id for article in plan.changed],
+                "deleted": plan.deleted,
+                "unfinished": plan.unfinished,
+            },
             rejected=scan.rejected,
         )
-        if known:
-            manifest = Manifest(self.manifest_path, known[0])
-            entries = manifest.entries()
-            status.articles = sum(1 for entry in entries.values() if entry.version)
-            status.chunks = sum(entry.chunks for entry in entries.values() if entry.version)
-            status.last_update = manifest.get_meta("last_update")
-            manifest.close()
-        status.pending = {
-            "added": [article.id for article in plan.added],
-            "changed": [article.id for article in plan.changed],
-            "deleted": plan.deleted,
-            "unfinished": plan.unfinished,
-        }
-        return status
