@@ -1,0 +1,158 @@
+"""Candidate answers inside one sentence, and how well each fits a question.
+
+For a typed question the candidates are the numbers, percents, dates, named items ("Kết
+luận số 21", "khóa XIII", "nhiệm kỳ 2022-2025") or person names of the sentence. Each is
+scored by how close the question's terms sit to it (same clause counts more), plus the cues
+Vietnamese reports give: the counted noun right after a number ("344/629 đảng viên mới"),
+and in a fraction `X/Y` the part X unless the question asks for the target or total Y
+("chỉ tiêu", "phải").
+
+Hand-written: this is the Vietnamese-specific reading no library offers. Not here: choosing
+passages, abstaining, or writing the reply (`extractive.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answering.question import Question
+from assistant.answering.terms import Term, keyed_positions
+from assistant.text.normalize import fold_diacritics
+
+# Folded words that may follow a count and read well after it in a reply.
+UNITS = frozenset(
+    "nguoi dong ty trieu nghin ngan ha km tan luot ho xa phuong can truong doanh".split()
+)
+# A number after these is an identifier, a year or a range end, not a count: "Kế hoạch số
+# 43", "năm 2022", "nhiệm kỳ 2022-2025", "khóa 13", "Điều 5" (but "tổng số 27.350" counts).
+_ID_BEFORE = re.compile(r"(?:(?<!tong )\bso|\bnam|\bky|\bkhoa|\bdieu|\bkhoan|[-–])\s*$")
+_IDENTIFIER = r"(?:so\s+)?(?:[ivxlc]{1,7}\b|\d{4}\s?[-–]\s?\d{4}|\d+(?:[-/][a-z0-9/]+)*)"
+_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][^\W\d_]*\s){1,3}[A-ZĐÀ-Ỹ][^\W\d_]*")
+_NOT_NAMES = frozenset(
+    "ban bộ tỉnh ủy đảng trung ương chính trị thường vụ hội đồng nhân dân ủy ban mặt trận "
+    "tổ quốc việt nam kế hoạch kết luận nghị quyết chỉ thị quy định".split()
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible short answer: `start:end` in the sentence's text, its score, a unit."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+    unit: str | None = None
+
+
+def candidates(
+    question: Question, text: str, terms: list[Term], span: tuple[int, int]
+) -> list[Candidate]:
+    """Scored candidates of `question.kind` in `text[span[0]:span[1]]`, best first."""
+    kind = question.kind
+    inside = [term for term in terms if span[0] <= term.start < span[1]]
+    found: list[Candidate] = []
+    if kind in ("number", "percent", "date"):
+        found = _quantity_candidates(question, text, inside)
+    elif kind == "named" and question.head:
+        found = _named_candidates(question, text, inside, span)
+    elif kind == "person":
+        found = _name_candidates(question, text, inside, span)
+    return sorted(found, key=lambda c: c.score, reverse=True)
+
+
+def closeness(question: Question, terms: list[Term], start: int, end: int) -> float:
+    """Weighted share of question terms near `start:end`, nearer and same-clause counting more."""
+    total = sum(question.terms.values())
+    if not total or not terms:
+        return 0.0
+    anchor = min(range(len(terms)), key=lambda i: abs(terms[i].start - start))
+    clause = terms[anchor].clause
+    positions: dict[str, list[int]] = {}
+    for key, position in keyed_positions(terms):
+        if not start <= terms[position].start < end:
+            positions.setdefault(key, []).append(position)
+    score = 0.0
+    for key, weight in question.terms.items():
+        best = 0.0
+        for position in positions.get(key, ()):
+            # Words of the same clause describe the figure; across a comma they mostly
+            # describe another one ("344/629 đảng viên mới, … nâng tổng số … lên 27.350").
+            near = 1.0 / (1.0 + abs(position - anchor) / 8.0)
+            best = max(best, near if terms[position].clause == clause else near * 0.3)
+        score += weight * best
+    return score / total
+
+
+def _quantity_candidates(question: Question, text: str, terms: list[Term]) -> list[Candidate]:
+    asked = set(question.terms)
+    found = []
+    for index, term in enumerate(terms):
+        quantity = term.quantity
+        if quantity is None or quantity.kind != question.kind or quantity.key in asked:
+            continue
+        before = fold_diacritics(text[max(0, quantity.start - 12) : quantity.start])
+        if question.kind == "number" and _ID_BEFORE.search(before):
+            continue  # "Kế hoạch số 43", "năm 2022", "nhiệm kỳ 2022-2025": not counts
+        score = closeness(question, terms, quantity.start, quantity.end)
+        score += _fraction_bonus(question, text, terms, index)
+        following = _words_after(text, _fraction_end(text, terms, index))
+        if question.counted and " ".join(following[:2]).startswith(question.counted):
+            score += 0.3
+        unit = following[0] if following and following[0] in UNITS else None
+        found.append(Candidate(quantity.start, quantity.end, quantity.text, score, unit))
+    return found
+
+
+def _fraction_bonus(question: Question, text: str, terms: list[Term], index: int) -> float:
+    term = terms[index]
+    numerator = index + 1 < len(terms) and text[term.end : terms[index + 1].start] == "/"
+    denominator = index > 0 and text[terms[index - 1].end : term.start] == "/"
+    # Only the part or the whole of one fraction compete on this cue; it must not outweigh
+    # how well the words around a number fit the question.
+    if numerator:
+        return -0.2 if question.wants_whole else 0.0
+    if denominator:
+        return 0.1 if question.wants_whole else -0.2
+    return 0.0
+
+
+def _fraction_end(text: str, terms: list[Term], index: int) -> int:
+    term = terms[index]
+    if index + 1 < len(terms) and text[term.end : terms[index + 1].start] == "/":
+        return terms[index + 1].end
+    return term.end
+
+
+def _words_after(text: str, position: int) -> list[str]:
+    return re.findall(r"\w+", fold_diacritics(text[position : position + 40]))
+
+
+def _named_candidates(
+    question: Question, text: str, terms: list[Term], span: tuple[int, int]
+) -> list[Candidate]:
+    head = fold_diacritics(question.head or "").replace("khoa", "kho[aá]")
+    folded = fold_diacritics(text)
+    asked = fold_diacritics(question.text)
+    found = []
+    for match in re.finditer(rf"\b{head}\s+{_IDENTIFIER}", folded[span[0] : span[1]]):
+        start, end = span[0] + match.start(), span[0] + match.end()
+        if folded[start:end] in asked:
+            continue
+        score = closeness(question, terms, start, end)
+        found.append(Candidate(start, end, text[start:end], score))
+    return found
+
+
+def _name_candidates(
+    question: Question, text: str, terms: list[Term], span: tuple[int, int]
+) -> list[Candidate]:
+    found = []
+    for match in _NAME.finditer(text, span[0], span[1]):
+        words = match.group().lower().split()
+        if any(word in _NOT_NAMES for word in words) or match.group() in question.text:
+            continue
+        score = closeness(question, terms, match.start(), match.end())
+        found.append(Candidate(match.start(), match.end(), match.group(), score))
+    return found

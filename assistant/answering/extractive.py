@@ -1,0 +1,163 @@
+"""The default answerer: extractive, offline, instant.
+
+Reads the question (`question.py`), looks through the retrieved passages sentence by
+sentence for the best candidate of the asked type (`candidates.py`), and writes a short
+Vietnamese reply that cites the sentence it came from. A question about the article itself
+(its author, its publication date) is answered from the article's metadata.
+
+It abstains, with no citation, when the best evidence covers too little of the question
+(`min_support`, the weighted share of the question's terms found in the cited sentence and
+the article title; calibrated in bench/abstention.py, see docs/answering.md), or when no
+candidate of the asked type exists.
+
+Not here: retrieval, LLM answers, verification of the reply (`verify.py` checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.answering.candidates import Candidate, candidates
+from assistant.answering.compose import compose_reply, display_date
+from assistant.answering.question import Question
+from assistant.answering.terms import Term, keyed_positions, text_terms
+from assistant.answering.types import Answer, Citation, abstention
+from assistant.retrieval.passage import Passage
+from assistant.text.sentences import sentence_spans
+
+DEFAULT_MIN_SUPPORT = 0.6
+_RANK_PRIOR = 0.15
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The best candidate found: where it is and how well it fits."""
+
+    passage: Passage
+    sentence: tuple[int, int]
+    candidate: Candidate | None
+    score: float
+    support: float
+
+
+def support(question: Question, terms: list[Term], title_terms: list[Term]) -> float:
+    """Weighted share of the question's terms present in `terms` or the title."""
+    total = sum(question.terms.values())
+    if not total:
+        return 0.0
+    keys = {key for key, _ in keyed_positions(terms)}
+    keys |= {key for key, _ in keyed_positions(title_terms)}
+    return sum(weight for key, weight in question.terms.items() if key in keys) / total
+
+
+def find_evidence(question: Question, passages: list[Passage]) -> Evidence | None:
+    """The best-scoring sentence (and candidate, for typed questions) in `passages`."""
+    best: Evidence | None = None
+    typed = question.kind in ("number", "percent", "date", "named", "person")
+    for rank, passage in enumerate(passages):
+        terms = text_terms(passage.text)
+        title_terms = text_terms(passage.title)
+        prior = _RANK_PRIOR / (1 + rank)
+        spans = sentence_spans(passage.text)
+        for number, span in enumerate(spans):
+            # The sentence before belongs to the evidence: reports state the subject once
+            # ("…đại hội chi bộ trực thuộc đảng bộ cơ sở") and the figure in the next one.
+            context_start = spans[number - 1][0] if number else span[0]
+            context = [term for term in terms if context_start <= term.start < span[1]]
+            covered = support(question, context, title_terms)
+            if typed:
+                found = candidates(question, passage.text, terms, span)
+                if not found:
+                    continue
+                top = found[0]
+                score = top.score + 0.3 * covered + prior
+                evidence = Evidence(passage, span, top, score, covered)
+            else:
+                evidence = Evidence(passage, span, None, covered + prior, covered)
+            if best is None or evidence.score > best.score:
+                best = evidence
+    return best
+
+
+class ExtractiveAnswerer:
+    """Answers from the passages by extraction; never invents a figure."""
+
+    name = "extractive"
+
+    def __init__(self, min_support: float = DEFAULT_MIN_SUPPORT) -> None:
+        self.min_support = min_support
+
+    def answer(self, question: Question, passages: list[Passage]) -> Answer:
+        if question.kind in ("author", "published"):
+            return self._from_metadata(question, passages)
+        evidence = find_evidence(question, passages)
+        if evidence is None or evidence.support < self.min_support:
+            return abstention(question.text, question.kind, evidence.support if evidence else 0)
+        passage, (start, end) = evidence.passage, evidence.sentence
+        citation = Citation(
+            n=1,
+            article_id=passage.article_id,
+            title=passage.title,
+            date=passage.date,
+            quote=passage.text[start:end],
+            start=passage.start + start,
+            end=passage.start + end,
+            score=passage.score,
+            author=passage.author,
+        )
+        candidate = evidence.candidate
+        short = candidate.text if candidate else citation.quote
+        text = compose_reply(
+            question,
+            evidence_text=passage.text,
+            sentence=(start, end),
+            candidate=candidate,
+            title=passage.title,
+        )
+        return Answer(
+            question.text,
+            text,
+            short,
+            False,
+            [citation],
+            kind=question.kind,
+            support=evidence.support,
+        )
+
+    def _from_metadata(self, question: Question, passages: list[Passage]) -> Answer:
+        """Author or publication date of the article the question is about."""
+        ranked = sorted(
+            passages,
+            key=lambda p: support(question, text_terms(p.text), text_terms(p.title)),
+            reverse=True,
+        )
+        if not ranked:
+            return abstention(question.text, question.kind)
+        passage = ranked[0]
+        covered = support(question, text_terms(passage.text), text_terms(passage.title))
+        value = passage.author if question.kind == "author" else display_date(passage.date)
+        if covered < self.min_support or not value:
+            return abstention(question.text, question.kind, covered)
+        field = "author" if question.kind == "author" else "date"
+        citation = Citation(
+            1,
+            passage.article_id,
+            passage.title,
+            passage.date,
+            value,
+            None,
+            None,
+            passage.score,
+            field=field,
+            author=passage.author,
+        )
+        text = compose_reply(
+            question,
+            evidence_text=value,
+            sentence=(0, len(value)),
+            candidate=Candidate(0, len(value), value, 1.0),
+            title=passage.title,
+        )
+        return Answer(
+            question.text, text, value, False, [citation], kind=question.kind, support=covered
+        )

@@ -1,0 +1,190 @@
+"""What a question asks for, and which of its words matter.
+
+Recognises the answer type from the Vietnamese wording (bao nhiêu / số lượng -> number;
+tỷ lệ / phần trăm -> percent; ngày nào / khi nào -> date; ai -> person; tác giả -> the
+article's author; "bài viết … đăng ngày nào" -> its publication date; kết luận nào / khóa
+mấy / nhiệm kỳ nào -> a named item; những … nào -> a list; otherwise a sentence), also when
+typed without diacritics, and a few English forms. It keeps the span of the question word
+("bao nhiêu") so a reply can be written by putting the answer in its place, and the weighted
+content terms that evidence must contain.
+
+Hand-written: no maintained library classifies Vietnamese questions. English questions are
+mapped to Vietnamese terms with a small glossary of the report vocabulary; that is a
+convenience for the domain, not translation.
+Not here: finding or scoring answers (`extractive.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answering.terms import has_diacritics, keyed_positions, text_terms
+from assistant.text.normalize import fold_diacritics, normalize_inline
+
+# (kind, pattern) in priority order; patterns are written with diacritics and matched on the
+# folded question as well, so "bao nhieu" works. Group "wh" is the span an answer replaces.
+_NAMED_HEADS = (
+    r"kết luận|chỉ thị|nghị quyết|nghị định|quyết định|kế hoạch|thông tư|thông báo|quy định|"
+    r"đề án|công văn|chương trình|khóa|khoá|nhiệm kỳ|đại hội|hội nghị"
+)
+_RULES: tuple[tuple[str, str], ...] = (
+    ("author", r"(?P<wh>(?:là )?ai)\b.*\b(?:viết|tác giả)"),
+    ("author", r"(?:tác giả|người viết)\b.*\b(?P<wh>là ai|ai)\b"),
+    ("author", r"\b(?:who wrote|author)\b"),
+    ("published", r"\b(?:bài|bài viết|bài báo|tin)\b.*\b(?:đăng|xuất bản|phát hành|đưa tin)\b.*"
+     r"(?P<wh>ngày nào|khi nào|lúc nào|bao giờ|hôm nào)"),
+    ("published", r"\bwhen was\b.*\b(?:article|report|published)\b"),
+    ("percent", r"(?P<wh>bao nhiêu\s*(?:phần trăm|%))"),
+    ("percent", r"\b(?:tỷ lệ|tỉ lệ|phần trăm)\b(?:.*?(?P<wh>bao nhiêu|mấy|là gì))?"),
+    ("percent", r"\b(?:what percentage|what percent|what share|what rate|what proportion)\b"),
+    ("named", r"(?P<wh>(?P<head>" + _NAMED_HEADS + r")\s+(?:số\s+)?(?:nào|gì|mấy|bao nhiêu))"),
+    ("named", r"\bwhich (?P<head>conclusion|directive|resolution|plan|decision|term)\b"),
+    ("date", r"(?P<wh>(?:vào\s+)?(?:ngày|hôm)\s+(?:nào|bao nhiêu|mấy)|khi nào|bao giờ|lúc nào|"
+     r"thời điểm nào|thời gian nào)"),
+    ("date", r"\b(?:when|what date|which date|on what day)\b"),
+    ("number", r"(?P<wh>bao nhiêu|mấy|số lượng)"),
+    ("number", r"\b(?:how many|how much|what number|what is the number|total number)\b"),
+    ("person", r"(?P<wh>người nào|là ai|ai)\b"),
+    ("person", r"\bwho\b"),
+    ("list", r"\b(?:những|các)\b.*\b(?P<wh>nào|gì)\b|\bgồm\b|\bwhich (?:areas|groups|fields)\b"),
+)  # fmt: skip
+
+_ENGLISH_HINT = re.compile(
+    r"\b(?:the|what|which|how|who|when|does|did|is|are|was|were|many|much|of|in)\b", re.I
+)
+# English report vocabulary -> Vietnamese syllables (folded on use).
+_GLOSSARY = {
+    "party members": "đảng viên", "party member": "đảng viên", "party": "đảng",
+    "members": "đảng viên", "new": "mới", "admitted": "kết nạp", "admit": "kết nạp",
+    "recruited": "kết nạp", "total": "tổng số", "province": "tỉnh", "provincial": "tỉnh",
+    "cells": "chi bộ", "cell": "chi bộ", "branches": "chi bộ", "congress": "đại hội",
+    "congresses": "đại hội", "held": "tổ chức", "target": "chỉ tiêu", "plan": "kế hoạch",
+    "conclusion": "kết luận", "directive": "chỉ thị", "resolution": "nghị quyết",
+    "politburo": "bộ chính trị", "central committee": "ban chấp hành trung ương",
+    "standing committee": "ban thường vụ", "issued": "ban hành", "term": "nhiệm kỳ",
+    "regulations": "quy định", "projects": "đề án", "schemes": "đề án",
+    "percentage": "tỷ lệ", "rate": "tỷ lệ", "budget": "ngân sách", "revenue": "thu",
+    "discipline": "kỷ luật", "disciplined": "kỷ luật", "author": "tác giả",
+    "article": "bài viết", "organisation": "tổ chức", "organization": "tổ chức",
+    "cadres": "cán bộ", "officials": "cán bộ", "ethnic": "dân tộc", "border": "biên giới",
+    "religious": "có đạo", "private enterprises": "doanh nghiệp tư nhân",
+}  # fmt: skip
+
+STOPWORDS = frozenset(
+    "là của và có được đã đang sẽ các những cho với trong về theo thì mà này đó ấy nào gì "
+    "bao nhiêu mấy ai khi sao còn thế vậy nhé không hay hoặc từ đến tới ra vào lên tại bởi "
+    "do để như một cái con người việc số lượng hiện nay ngày năm tháng hỏi cho biết hãy "
+    "nêu tôi bạn".split()
+)  # fmt: skip
+_QUESTION_WORDS = frozenset("bao nhieu may nao gi ai sao".split())
+_FOLLOW_UP = re.compile(
+    r"^(?:còn|thế còn|vậy|vậy còn|và)\b|\b(?:đó|đấy|ấy|này|nó|trên|thì sao|con số)\b"
+)
+_WHOLE_SIGNALS = ("chỉ tiêu", "phải", "kế hoạch đề ra", "đăng ký", "tổng cộng", "cần", "target")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question read for answering. `terms` maps a term key to its weight."""
+
+    text: str
+    kind: str
+    wh_span: tuple[int, int] | None
+    head: str | None
+    counted: str | None
+    wants_whole: bool
+    accented: bool
+    english: bool
+    terms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_follow_up(self) -> bool:
+        """Whether the wording leans on an earlier turn ("con số đó", "còn … thì sao")."""
+        lowered = self.text.lower()
+        return bool(_FOLLOW_UP.search(lowered)) or len(self.terms) <= 1
+
+
+def _english(text: str) -> bool:
+    return not has_diacritics(text) and len(_ENGLISH_HINT.findall(text)) >= 2
+
+
+def _translate(text: str) -> str:
+    """The Vietnamese report terms an English question names, plus its figures."""
+    lowered, found = text.lower(), []
+    for english in sorted(_GLOSSARY, key=len, reverse=True):
+        pattern = rf"\b{re.escape(english)}\b"
+        if re.search(pattern, lowered):
+            found.append(_GLOSSARY[english])
+            lowered = re.sub(pattern, " ", lowered)
+    found.extend(re.findall(r"\d[\d.,/%-]*", text))
+    # Commas keep the phrases apart, so no false word pair spans two of them.
+    return ", ".join(found)
+
+
+def _classify(text: str, accented: bool) -> tuple[str, re.Match | None]:
+    haystack = text.lower() if accented else fold_diacritics(text)
+    for kind, pattern in _RULES:
+        # Folding lower-cases, which would turn the group syntax `(?P<` into `(?p<`.
+        compiled = pattern if accented else fold_diacritics(pattern).replace("(?p<", "(?P<")
+        match = re.search(compiled, haystack)
+        if match:
+            return kind, match
+    return "sentence", None
+
+
+def analyse(question: str, carried: dict[str, float] | None = None) -> Question:
+    """Read `question`; `carried` adds (down-weighted) terms of an earlier turn."""
+    text = normalize_inline(question)
+    english = _english(text)
+    accented = has_diacritics(text)
+    kind, match = _classify(text, accented or english)
+    wh_span = head = None
+    if match:
+        groups = match.groupdict()
+        for name in ("wh", "wh2"):
+            if groups.get(name):
+                wh_span = match.span(name)
+        head = (groups.get("head") or "").lower() or None
+    content = _translate(text) if english else text
+    terms = _weighted_terms(content, accented or english)
+    for key, weight in (carried or {}).items():
+        terms.setdefault(key, weight * 0.5)
+    counted = _counted_noun(text, wh_span) if kind == "number" else None
+    lowered = fold_diacritics(content)
+    wants_whole = any(fold_diacritics(signal) in lowered for signal in _WHOLE_SIGNALS)
+    return Question(text, kind, wh_span, head, counted, wants_whole, accented, english, terms)
+
+
+def _weighted_terms(text: str, accented: bool) -> dict[str, float]:
+    stop = {fold_diacritics(word) for word in STOPWORDS}
+    accented_stop = STOPWORDS if accented else frozenset()
+    terms: dict[str, float] = {}
+    syllables = text_terms(text)
+    stopped = set()
+    for index, term in enumerate(syllables):
+        if term.quantity is not None:
+            terms[term.key] = 3.0
+            continue
+        original = text[term.start : term.end].lower()
+        if original in accented_stop or (not accented and term.key in stop):
+            stopped.add(index)
+            continue
+        weight = 1.5 if text[term.start].isupper() and term.start > 0 else 1.0
+        terms[term.key] = max(terms.get(term.key, 0.0), weight)
+    for key, index in keyed_positions(syllables):
+        pair = " " in key and not ({index, index + 1} <= stopped)
+        if pair and not set(key.split()) & _QUESTION_WORDS:
+            terms[key] = 1.0
+    return terms
+
+
+def _counted_noun(text: str, wh_span: tuple[int, int] | None) -> str | None:
+    """The noun counted by "bao nhiêu …" ("đảng viên mới"), folded, up to two syllables."""
+    if not wh_span:
+        return None
+    after = re.findall(r"\w+", fold_diacritics(text[wh_span[1] :]))
+    words = [word for word in after[:2] if word not in {"phan", "tram", "la", "thi", "da"}]
+    if not words or after[0] in {"la", "thi", "da", "duoc"}:
+        return None
+    return " ".join(words)

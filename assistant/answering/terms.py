@@ -1,0 +1,77 @@
+"""Positional terms of Vietnamese text, for scoring evidence against a question.
+
+A term is a diacritic-folded, lower-case syllable (`đảng` -> `dang`), or a whole quantity
+keyed by its canonical value (`27.350` -> `number:27350`, `23/3/2022` -> `date:2022-03-23`).
+Each term keeps its character offsets and its clause number, so the answerer can measure
+how close a question word sits to a candidate answer and whether a comma or semicolon lies
+between them.
+
+Written by hand because it serves the answerer's proximity scoring, which needs offsets and
+clauses; the BM25 tokeniser (`assistant.text.tokens`) serves ranking and keeps no positions.
+Not here: stopwords and weights (see `question.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from assistant.text.normalize import fold_diacritics
+from assistant.text.quantities import Quantity, find_quantities
+
+_SYLLABLE = re.compile(r"\w+")
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]“”\"–—]|\.\s|\.$|\s-\s")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a text: `key` (folded syllable or quantity key), offsets, clause."""
+
+    key: str
+    start: int
+    end: int
+    clause: int
+    quantity: Quantity | None = None
+
+
+def text_terms(text: str) -> list[Term]:
+    """The terms of `text` in order. Offsets index `text`, which should be NFC."""
+    quantities = find_quantities(text)
+    folded = fold_diacritics(text)
+    breaks = [match.start() for match in _CLAUSE_BREAK.finditer(text)]
+    terms: list[Term] = []
+    position = 0
+    for quantity in [*quantities, None]:
+        stop = quantity.start if quantity else len(text)
+        for match in _SYLLABLE.finditer(folded, position, stop):
+            word = match.group()
+            if not word.isdigit():
+                terms.append(Term(word, match.start(), match.end(), 0))
+        if quantity:
+            terms.append(Term(quantity.key, quantity.start, quantity.end, 0, quantity))
+            position = quantity.end
+    return [_with_clause(term, breaks) for term in terms]
+
+
+def _with_clause(term: Term, breaks: list[int]) -> Term:
+    clause = sum(1 for position in breaks if position < term.start)
+    return Term(term.key, term.start, term.end, clause, term.quantity)
+
+
+def keyed_positions(terms: list[Term]) -> list[tuple[str, int]]:
+    """(key, index) of every term, plus a `"a b"` key for each pair of adjacent syllables.
+
+    Pairs stand in for Vietnamese words ("đảng viên", "tổng số"): matching them is what
+    tells "tổng số đảng viên" apart from "đảng viên mới … tổng số chỉ tiêu".
+    """
+    keyed = [(term.key, index) for index, term in enumerate(terms)]
+    for index, (left, right) in enumerate(itertools.pairwise(terms)):
+        if left.quantity is None and right.quantity is None and right.start - left.end == 1:
+            keyed.append((f"{left.key} {right.key}", index))
+    return keyed
+
+
+def has_diacritics(text: str) -> bool:
+    """Whether `text` carries any Vietnamese diacritic (or `đ`)."""
+    return fold_diacritics(text) != text.lower()
