@@ -5,6 +5,10 @@ nothing to do and `index status` are instant. The writer lock is an OS file lock
 (`index/.writer.lock`): a second writer fails at once with a clear message, and a killed
 writer's lock is released by the OS, so it never goes stale.
 
+Indexes derived from the collection (the lexical BM25 index) are kept in step through the
+`after_update` hook, which runs after every update and rebuild, still under the writer
+lock; `wiring.py` passes it in, so indexing never imports retrieval.
+
 Not here: concrete model or client choices (`wiring.py`), printing (`cli.py`).
 """
 
@@ -49,6 +53,7 @@ class IndexService:
         model_name: str,
         embedder_factory: Callable[[], BaseEmbedding],
         client_factory: Callable[[], Any],
+        after_update: Callable[[ChunkStore], object] | None = None,
     ) -> None:
         self.settings = settings
         self.model_name = model_name  # vectors are filed under this name
@@ -56,6 +61,7 @@ class IndexService:
         self._embedder: BaseEmbedding | None = None
         self._client_factory = client_factory
         self._client: Any = None
+        self._after_update = after_update
         self.chunker = VietnameseChunker(
             max_chars=settings.chunking.max_chars,
             overlap_sentences=settings.chunking.overlap_sentences,
@@ -152,6 +158,9 @@ class IndexService:
                 report = IndexUpdater(store, manifest, self.chunker, embedder).apply(plan, progress)
             finally:
                 manifest.close()
+            if self._after_update is not None:
+                # Also when nothing changed: it repairs a derived index left stale or missing.
+                self._after_update(store)
         report.rejected, report.skipped = scan.rejected, scan.skipped
         return report
 

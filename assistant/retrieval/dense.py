@@ -40,6 +40,7 @@ class DenseRetriever:
                     start=int(meta["start"]),
                     end=int(meta["end"]),
                     score=float(hit.score or 0.0),
+                    author=meta.get("author") or None,
                 )
             )
         return passages

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,10 @@ class Passage:
     start: int
     end: int
     score: float
+    author: str | None = None
+    # How the retrievers saw it, e.g. {"dense": cosine, "dense_rank": 1, "lexical": bm25,
+    # "lexical_rank": 3}; a retriever that did not return the chunk has no entry.
+    scores: dict[str, float] = field(default_factory=dict, compare=False)  # keeps it hashable
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -38,9 +38,7 @@ _WORDY_DATE = re.compile(
     r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:,\s*)?năm\s+|\s*/\s*)(\d{4})(?!\d)",
     re.IGNORECASE,
 )
-_MONTH_YEAR = re.compile(
-    r"(?:tháng\s+)(\d{1,2})\s*(?:/|\s+năm\s+)\s*(\d{4})(?!\d)", re.IGNORECASE
-)
+_MONTH_YEAR = re.compile(r"(?:tháng\s+)(\d{1,2})\s*(?:/|\s+năm\s+)\s*(\d{4})(?!\d)", re.IGNORECASE)
 _PERCENT = re.compile(_NOT_INSIDE_NUMBER + r"(" + _NUMBER + r")" + _PERCENT_SIGN, re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(_NOT_INSIDE_NUMBER + r"(" + _NUMBER + r")" + r"(?![\d]|[.,]\d)")
 
