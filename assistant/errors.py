@@ -18,7 +18,7 @@ class ArticleError(AssistantError):
 
 
 class ModelError(AssistantError):
-    """An embedding model is missing, corrupt or cannot be loaded."""
+    """A model (embedding or LLM) is missing, corrupt or cannot be loaded."""
 
 
 class ModelIntegrityError(ModelError):
@@ -31,3 +31,11 @@ class IndexStoreError(AssistantError):
 
 class IndexLockedError(IndexStoreError):
     """Another process holds the index writer lock."""
+
+
+class LLMError(AssistantError):
+    """The language model cannot be reached, timed out, or failed while answering."""
+
+
+class QuestionError(AssistantError):
+    """A question cannot be asked as given (empty, too long, malformed batch input)."""

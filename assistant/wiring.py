@@ -6,14 +6,20 @@ lazily, so `assistant --help` and `index status` stay fast.
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.llms import LLM
 
 from assistant.config import Settings
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, ModelError
 from assistant.indexing.index_service import IndexService
-from assistant.indexing.store import chroma_client
+from assistant.indexing.store import ChunkStore, chroma_client
+
+if TYPE_CHECKING:
+    from assistant.answering.service import Assistant
+    from assistant.retrieval.hybrid import HybridRetriever
 
 
 def build_embedder(settings: Settings) -> BaseEmbedding:
@@ -53,4 +59,113 @@ def build_index_service(settings: Settings, client: Any = None) -> IndexService:
         client_factory=lambda: (
             client if client is not None else chroma_client(settings.store, settings.index)
         ),
+        after_update=lambda store: _sync_lexical(settings, store),
+    )
+
+
+def _sync_lexical(settings: Settings, store: ChunkStore) -> None:
+    """Rebuild the persisted lexical index of `store` if an update left it stale."""
+    from assistant.retrieval.lexical import lexical_dir, sync_lexical_index
+
+    sync_lexical_index(store, lexical_dir(settings.index, store.name))
+
+
+def build_retriever(settings: Settings, service: IndexService) -> HybridRetriever:
+    """Dense + lexical retrieval over the service's collection, fused (`settings.retrieval`)."""
+    from assistant.retrieval.dense import DenseRetriever
+    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.retrieval.lexical import lexical_dir, open_lexical_index
+
+    config = settings.retrieval
+    store = service.open_store()
+    lexical = None
+    if config.lexical_k > 0:
+        lexical = open_lexical_index(store, lexical_dir(settings.index, store.name))
+    return HybridRetriever(
+        store,
+        DenseRetriever(store, service.embedder),
+        lexical,
+        dense_k=config.dense_k,
+        lexical_k=config.lexical_k,
+        rrf_k=config.rrf_k,
+    )
+
+
+def build_llm(settings: Settings) -> LLM | None:
+    """The language model named by `settings.llm`, or None when answers stay extractive."""
+    config = settings.llm
+    if config.backend == "none":
+        return None
+    if config.backend == "llama-cpp":
+        # Spinning OpenMP workers collapse llama.cpp on a busy 2-core machine (measured 0.8
+        # instead of 6 tokens/s); it reads this once, when llama_cpp is first imported.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            from llama_index.llms.llama_cpp import LlamaCPP
+        except ImportError as error:
+            raise ConfigError(
+                "llm.backend llama-cpp needs the llm-local extra: pip install -e '.[llm-local]' "
+                f"(llama-cpp-python compiles from source for several minutes; {error})"
+            ) from error
+        from assistant.answering.llm import chatml_completion_prompt, chatml_prompt
+        from assistant.indexing.gguf_fetch import resolve_gguf_path
+
+        model_path = resolve_gguf_path(config.model, settings.models_dir)
+        try:
+            return LlamaCPP(
+                model_path=str(model_path),
+                temperature=config.temperature,
+                max_new_tokens=config.max_tokens,
+                context_window=config.context_window,
+                # Qwen ends a turn with <|im_end|>; without the stop it may start another.
+                generate_kwargs={"stop": ["<|im_end|>", "<|endoftext|>"]},
+                model_kwargs={"n_threads": config.threads or os.cpu_count() or 1},
+                messages_to_prompt=chatml_prompt,
+                completion_to_prompt=chatml_completion_prompt,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as error:  # llama.cpp could not load it
+            raise ModelError(f"llama.cpp cannot load {model_path}: {error}") from error
+    if config.backend == "openai-compatible":
+        try:
+            from llama_index.llms.openai_like import OpenAILike
+        except ImportError as error:
+            raise ConfigError(
+                "llm.backend openai-compatible needs the llm-api extra: "
+                f"pip install -e '.[llm-api]' ({error})"
+            ) from error
+        return OpenAILike(
+            model=config.api_model,
+            api_base=config.base_url,
+            api_key=config.api_key.get_secret_value() if config.api_key else "not-needed",
+            is_chat_model=True,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            context_window=config.context_window,
+            timeout=config.timeout_s,
+            # A server that refuses or times out once will do so again; say it at once.
+            max_retries=0,
+        )
+    raise ConfigError(f"unknown llm backend {config.backend!r}")
+
+
+def build_assistant(settings: Settings, service: IndexService | None = None) -> Assistant:
+    """The question-answering service over the built index (`IndexStoreError` if none)."""
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.llm import LLMAnswerer
+    from assistant.answering.service import Assistant
+    from assistant.errors import IndexStoreError
+
+    service = service or build_index_service(settings)
+    if not service.is_built():
+        raise IndexStoreError(
+            f"no index in {settings.index} for model {service.model_name}; "
+            "build it with `assistant index update`"
+        )
+    llm = build_llm(settings)
+    return Assistant(
+        build_retriever(settings, service),
+        k=settings.retrieval.k,
+        extractive=ExtractiveAnswerer(settings.answer.min_support),
+        llm=LLMAnswerer(llm) if llm is not None else None,
     )
