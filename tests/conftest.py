@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -43,3 +44,21 @@ def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
 @pytest.fixture
 def service(settings: Settings) -> IndexService:
     return build_index_service(settings, client=chromadb.EphemeralClient())
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The real EmbeddingGemma model, loaded once per test session (marker `model` tests).
+
+    Skipped when it has not been fetched, unless ASSISTANT_REQUIRE_MODEL=1 (as in CI), where
+    a missing model is a failure rather than a silent skip.
+    """
+    from assistant.indexing.model_fetch import PACKAGED_MODELS, is_fetched
+    from assistant.wiring import build_embedder
+
+    real = load_settings()
+    if not is_fetched(real.models_dir, PACKAGED_MODELS[real.embedding.model]):
+        if os.environ.get("ASSISTANT_REQUIRE_MODEL") == "1":
+            pytest.fail("the embedding model is not fetched; run `assistant models fetch`")
+        pytest.skip("the embedding model is not fetched (run `assistant models fetch`)")
+    return build_embedder(real)

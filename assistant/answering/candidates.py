@@ -28,7 +28,6 @@ UNITS = frozenset(
 # 43", "năm 2022", "nhiệm kỳ 2022-2025", "khóa 13", "Điều 5" (but "tổng số 27.350" counts).
 _ID_BEFORE = re.compile(r"(?:(?<!tong )\bso|\bnam|\bky|\bkhoa|\bdieu|\bkhoan|[-–])\s*$")
 _IDENTIFIER = r"(?:so\s+)?(?:[ivxlc]{1,7}\b|\d{4}\s?[-–]\s?\d{4}|\d+(?:[-/][a-z0-9/]+)*)"
-_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][^\W\d_]*\s){1,3}[A-ZĐÀ-Ỹ][^\W\d_]*")
 _NOT_NAMES = frozenset(
     "ban bộ tỉnh ủy đảng trung ương chính trị thường vụ hội đồng nhân dân ủy ban mặt trận "
     "tổ quốc việt nam kế hoạch kết luận nghị quyết chỉ thị quy định".split()
@@ -70,7 +69,7 @@ def closeness(question: Question, terms: list[Term], start: int, end: int) -> fl
     anchor = min(range(len(terms)), key=lambda i: abs(terms[i].start - start))
     clause = terms[anchor].clause
     positions: dict[str, list[int]] = {}
-    for key, position in keyed_positions(terms):
+    for key, position in keyed_positions(terms, question.exact):
         if not start <= terms[position].start < end:
             positions.setdefault(key, []).append(position)
     score = 0.0
@@ -98,11 +97,23 @@ def _quantity_candidates(question: Question, text: str, terms: list[Term]) -> li
         score = closeness(question, terms, quantity.start, quantity.end)
         score += _fraction_bonus(question, text, terms, index)
         following = _words_after(text, _fraction_end(text, terms, index))
-        if question.counted and " ".join(following[:2]).startswith(question.counted):
-            score += 0.3
+        score += _counted_bonus(question.counted, following)
         unit = following[0] if following and following[0] in UNITS else None
         found.append(Candidate(quantity.start, quantity.end, quantity.text, score, unit))
     return found
+
+
+def _counted_bonus(counted: str | None, following: list[str]) -> float:
+    """Up to 0.5 when the words after a number are the noun the question counts."""
+    if not counted:
+        return 0.0
+    wanted = counted.split()
+    shared = 0
+    for want, got in zip(wanted, following, strict=False):
+        if want != got:
+            break
+        shared += 1
+    return 0.5 * shared / len(wanted) if shared >= min(2, len(wanted)) else 0.0
 
 
 def _fraction_bonus(question: Question, text: str, terms: list[Term], index: int) -> float:
@@ -149,10 +160,31 @@ def _name_candidates(
     question: Question, text: str, terms: list[Term], span: tuple[int, int]
 ) -> list[Candidate]:
     found = []
-    for match in _NAME.finditer(text, span[0], span[1]):
-        words = match.group().lower().split()
-        if any(word in _NOT_NAMES for word in words) or match.group() in question.text:
+    for start, end in _capitalised_runs(text, span):
+        name = text[start:end]
+        words = name.lower().split()
+        if not 2 <= len(words) <= 4 or set(words) & _NOT_NAMES or name in question.text:
             continue
-        score = closeness(question, terms, match.start(), match.end())
-        found.append(Candidate(match.start(), match.end(), match.group(), score))
+        score = closeness(question, terms, start, end)
+        found.append(Candidate(start, end, name, score))
     return found
+
+
+def _capitalised_runs(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """Runs of capitalised words ("Nguyễn Văn An"): how Vietnamese names are written."""
+    runs, start, end = [], None, None
+    for match in re.finditer(r"[^\W\d_]+", text[span[0] : span[1]]):
+        word_start, word_end = span[0] + match.start(), span[0] + match.end()
+        joined = end is not None and text[end:word_start] == " "
+        if match.group()[0].isupper() and (start is None or joined):
+            start = word_start if start is None else start
+            end = word_end
+            continue
+        if start is not None:
+            runs.append((start, end))
+        start = end = None
+        if match.group()[0].isupper():
+            start, end = word_start, word_end
+    if start is not None:
+        runs.append((start, end))
+    return runs

@@ -25,7 +25,7 @@ from assistant.answering.types import Answer, Citation, abstention
 from assistant.retrieval.passage import Passage
 from assistant.text.sentences import sentence_spans
 
-DEFAULT_MIN_SUPPORT = 0.6
+DEFAULT_MIN_SUPPORT = 0.7
 _RANK_PRIOR = 0.15
 
 
@@ -41,13 +41,21 @@ class Evidence:
 
 
 def support(question: Question, terms: list[Term], title_terms: list[Term]) -> float:
-    """Weighted share of the question's terms present in `terms` or the title."""
+    """Weighted share of the question's terms present in `terms` or the title.
+
+    A figure the question names ("Kế hoạch số 50", "năm 2022") is a condition, not a
+    word: evidence that lacks it supports at most half the question.
+    """
     total = sum(question.terms.values())
     if not total:
         return 0.0
-    keys = {key for key, _ in keyed_positions(terms)}
-    keys |= {key for key, _ in keyed_positions(title_terms)}
-    return sum(weight for key, weight in question.terms.items() if key in keys) / total
+    keys = {key for key, _ in keyed_positions(terms, question.exact)}
+    keys |= {key for key, _ in keyed_positions(title_terms, question.exact)}
+    keys |= {f"number:{key[5:9]}" for key in keys if key.startswith("date:")}  # its year
+    found = sum(weight for key, weight in question.terms.items() if key in keys)
+    share = found / total
+    named = [key for key, weight in question.terms.items() if ":" in key and weight >= 3.0]
+    return share / 2 if any(key not in keys for key in named) else share
 
 
 def find_evidence(question: Question, passages: list[Passage]) -> Evidence | None:

@@ -54,6 +54,13 @@ _ENGLISH_HINT = re.compile(
     r"\b(?:the|what|which|how|who|when|does|did|is|are|was|were|many|much|of|in)\b", re.I
 )
 # English report vocabulary -> Vietnamese syllables (folded on use).
+# English words that carry no content; any other word left untranslated is a content word
+# the articles cannot match, and it lowers the support an answer can claim.
+_ENGLISH_FUNCTION = frozenset(
+    "the a an of in on to for does do did is are was were be been have has had how many much "
+    "what which who when where why that this these those with by from at as and or its their "
+    "there it they we you i me my our your number total all any some".split()
+)
 _GLOSSARY = {
     "party members": "đảng viên", "party member": "đảng viên", "party": "đảng",
     "members": "đảng viên", "new": "mới", "admitted": "kết nạp", "admit": "kết nạp",
@@ -71,13 +78,16 @@ _GLOSSARY = {
     "religious": "có đạo", "private enterprises": "doanh nghiệp tư nhân",
 }  # fmt: skip
 
+# Function words. Not "đang" or "số": folded, they would hide "đảng" and "tổng số".
 STOPWORDS = frozenset(
-    "là của và có được đã đang sẽ các những cho với trong về theo thì mà này đó ấy nào gì "
+    "là của và có được đã sẽ các những cho với trong về theo thì mà này đó ấy nào gì "
     "bao nhiêu mấy ai khi sao còn thế vậy nhé không hay hoặc từ đến tới ra vào lên tại bởi "
-    "do để như một cái con người việc số lượng hiện nay ngày năm tháng hỏi cho biết hãy "
+    "do để như một cái con người việc lượng hiện nay ngày năm tháng hỏi cho biết hãy "
     "nêu tôi bạn".split()
 )  # fmt: skip
-_QUESTION_WORDS = frozenset("bao nhieu may nao gi ai sao".split())
+# Words that ask about the article itself, not its content ("tác giả bài viết …").
+_ABOUT_THE_ARTICLE = frozenset("tác giả bài viết báo đăng xuất bản người tin".split())
+_PAIR_WEIGHT = 0.5
 _FOLLOW_UP = re.compile(
     r"^(?:còn|thế còn|vậy|vậy còn|và)\b|\b(?:đó|đấy|ấy|này|nó|trên|thì sao|con số)\b"
 )
@@ -97,6 +107,13 @@ class Question:
     accented: bool
     english: bool
     terms: dict[str, float] = field(default_factory=dict)
+    expansion: str = ""  # Vietnamese report terms of an English question, for retrieval
+    exact: bool = True  # terms keep diacritics (the question was typed with them)
+
+    @property
+    def search_text(self) -> str:
+        """What to retrieve with: the question plus the Vietnamese terms it names."""
+        return f"{self.text} ({self.expansion})" if self.expansion else self.text
 
     @property
     def is_follow_up(self) -> bool:
@@ -118,6 +135,8 @@ def _translate(text: str) -> str:
             found.append(_GLOSSARY[english])
             lowered = re.sub(pattern, " ", lowered)
     found.extend(re.findall(r"\d[\d.,/%-]*", text))
+    unknown = [w for w in re.findall(r"[a-z]+", lowered) if w not in _ENGLISH_FUNCTION]
+    found.extend(f"en{word}" for word in unknown)  # "enexpelled": matches nothing
     # Commas keep the phrases apart, so no false word pair spans two of them.
     return ", ".join(found)
 
@@ -133,8 +152,8 @@ def _classify(text: str, accented: bool) -> tuple[str, re.Match | None]:
     return "sentence", None
 
 
-def analyse(question: str, carried: dict[str, float] | None = None) -> Question:
-    """Read `question`; `carried` adds (down-weighted) terms of an earlier turn."""
+def analyse(question: str, earlier: Question | None = None) -> Question:
+    """Read `question`; the terms of an `earlier` turn are carried in at half weight."""
     text = normalize_inline(question)
     english = _english(text)
     accented = has_diacritics(text)
@@ -147,44 +166,78 @@ def analyse(question: str, carried: dict[str, float] | None = None) -> Question:
                 wh_span = match.span(name)
         head = (groups.get("head") or "").lower() or None
     content = _translate(text) if english else text
-    terms = _weighted_terms(content, accented or english)
-    for key, weight in (carried or {}).items():
-        terms.setdefault(key, weight * 0.5)
+    extra = _ABOUT_THE_ARTICLE if kind in ("author", "published") else frozenset()
+    exact = accented or english
+    # The question word itself ("bao nhiêu phần trăm", "ngày nào") is never in the evidence.
+    asked = wh_span if not english else None
+    terms = _weighted_terms(content, exact, extra, asked)
+    if earlier is not None:
+        carried = earlier.terms if earlier.exact == exact else _terms_of(earlier, exact)
+        for key, weight in carried.items():
+            terms.setdefault(key, weight * 0.5)
     counted = _counted_noun(text, wh_span) if kind == "number" else None
     lowered = fold_diacritics(content)
     wants_whole = any(fold_diacritics(signal) in lowered for signal in _WHOLE_SIGNALS)
-    return Question(text, kind, wh_span, head, counted, wants_whole, accented, english, terms)
+    expansion = content if english else ""
+    return Question(
+        text,
+        kind,
+        wh_span,
+        head,
+        counted,
+        wants_whole,
+        accented,
+        english,
+        terms,
+        expansion,
+        exact,
+    )
 
 
-def _weighted_terms(text: str, accented: bool) -> dict[str, float]:
-    stop = {fold_diacritics(word) for word in STOPWORDS}
-    accented_stop = STOPWORDS if accented else frozenset()
+def _terms_of(earlier: Question, exact: bool) -> dict[str, float]:
+    content = earlier.expansion or earlier.text
+    extra = _ABOUT_THE_ARTICLE if earlier.kind in ("author", "published") else frozenset()
+    return _weighted_terms(content, exact, extra)
+
+
+def _weighted_terms(
+    text: str, exact: bool, extra: frozenset[str], skip: tuple[int, int] | None = None
+) -> dict[str, float]:
+    stop = {fold_diacritics(word) for word in STOPWORDS | extra}
+    accented_stop = STOPWORDS | extra if exact else frozenset()
     terms: dict[str, float] = {}
     syllables = text_terms(text)
     stopped = set()
     for index, term in enumerate(syllables):
         if term.quantity is not None:
-            terms[term.key] = 3.0
+            # A year sets the scene ("năm 2022"); a document number or a date pins the fact.
+            year = term.quantity.kind == "number" and re.fullmatch(r"(19|20)\d\d", term.key[7:])
+            terms[term.key] = 1.0 if year else 3.0
             continue
         original = text[term.start : term.end].lower()
-        if original in accented_stop or (not accented and term.key in stop):
+        inside = skip is not None and skip[0] <= term.start < skip[1]
+        if inside or original in accented_stop or (not exact and term.key in stop):
             stopped.add(index)
             continue
         weight = 1.5 if text[term.start].isupper() and term.start > 0 else 1.0
-        terms[term.key] = max(terms.get(term.key, 0.0), weight)
-    for key, index in keyed_positions(syllables):
-        pair = " " in key and not ({index, index + 1} <= stopped)
-        if pair and not set(key.split()) & _QUESTION_WORDS:
-            terms[key] = 1.0
+        key = term.exact if exact else term.key
+        terms[key] = max(terms.get(key, 0.0), weight)
+    for key, index in keyed_positions(syllables, exact):
+        # A pair stands for a word only when both syllables count: "kết nạp", not "nạp đạt".
+        if " " in key and not {index, index + 1} & stopped:
+            terms[key] = _PAIR_WEIGHT
     return terms
 
 
 def _counted_noun(text: str, wh_span: tuple[int, int] | None) -> str | None:
-    """The noun counted by "bao nhiêu …" ("đảng viên mới"), folded, up to two syllables."""
+    """The noun counted by "bao nhiêu …" ("đảng viên mới"), folded, up to three syllables,
+    stopping at a function word ("bao nhiêu chi bộ đã …" counts "chi bộ")."""
     if not wh_span:
         return None
-    after = re.findall(r"\w+", fold_diacritics(text[wh_span[1] :]))
-    words = [word for word in after[:2] if word not in {"phan", "tram", "la", "thi", "da"}]
-    if not words or after[0] in {"la", "thi", "da", "duoc"}:
-        return None
-    return " ".join(words)
+    stop = {fold_diacritics(word) for word in STOPWORDS} | {"phan", "tram"}
+    words = []
+    for word in re.findall(r"\w+", fold_diacritics(text[wh_span[1] :]))[:3]:
+        if word in stop:
+            break
+        words.append(word)
+    return " ".join(words) or None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from assistant.text.normalize import fold_diacritics
@@ -33,6 +34,7 @@ class Term:
     end: int
     clause: int
     quantity: Quantity | None = None
+    exact: str = ""  # the syllable with its diacritics, tone placement normalised
 
 
 def text_terms(text: str) -> list[Term]:
@@ -47,28 +49,51 @@ def text_terms(text: str) -> list[Term]:
         for match in _SYLLABLE.finditer(folded, position, stop):
             word = match.group()
             if not word.isdigit():
-                terms.append(Term(word, match.start(), match.end(), 0))
+                exact = tone_key(text[match.start() : match.end()])
+                terms.append(Term(word, match.start(), match.end(), 0, None, exact))
         if quantity:
-            terms.append(Term(quantity.key, quantity.start, quantity.end, 0, quantity))
+            terms.append(
+                Term(quantity.key, quantity.start, quantity.end, 0, quantity, quantity.key)
+            )
             position = quantity.end
     return [_with_clause(term, breaks) for term in terms]
 
 
 def _with_clause(term: Term, breaks: list[int]) -> Term:
     clause = sum(1 for position in breaks if position < term.start)
-    return Term(term.key, term.start, term.end, clause, term.quantity)
+    return Term(term.key, term.start, term.end, clause, term.quantity, term.exact)
 
 
-def keyed_positions(terms: list[Term]) -> list[tuple[str, int]]:
+_TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+
+
+def tone_key(syllable: str) -> str:
+    """A syllable with its tone moved to the end: `hóa` and `hoá` both give `hoa1`.
+
+    Keeps the letters' own marks (â, ơ, ư, đ…), so `kỷ` (`ky3`) and `kỳ` (`ky2`) differ,
+    as they must: "kỷ luật" is not "nhiệm kỳ". Old and new tone placement agree.
+    """
+    tone, letters = "", []
+    for char in unicodedata.normalize("NFD", syllable.lower()):
+        if char in _TONES:
+            tone = _TONES[char]
+        else:
+            letters.append(char)
+    return unicodedata.normalize("NFC", "".join(letters)) + tone
+
+
+def keyed_positions(terms: list[Term], exact: bool = False) -> list[tuple[str, int]]:
     """(key, index) of every term, plus a `"a b"` key for each pair of adjacent syllables.
 
     Pairs stand in for Vietnamese words ("đảng viên", "tổng số"): matching them is what
-    tells "tổng số đảng viên" apart from "đảng viên mới … tổng số chỉ tiêu".
+    tells "tổng số đảng viên" apart from "đảng viên mới … tổng số chỉ tiêu". `exact` keys
+    keep diacritics (for questions typed with them); otherwise keys are folded.
     """
-    keyed = [(term.key, index) for index, term in enumerate(terms)]
+    keys = [term.exact if exact else term.key for term in terms]
+    keyed = [(key, index) for index, key in enumerate(keys)]
     for index, (left, right) in enumerate(itertools.pairwise(terms)):
         if left.quantity is None and right.quantity is None and right.start - left.end == 1:
-            keyed.append((f"{left.key} {right.key}", index))
+            keyed.append((f"{keys[index]} {keys[index + 1]}", index))
     return keyed
 
 

@@ -12,6 +12,7 @@ Not here: how answers are found, verified or printed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các bài viết đã lập chỉ mục."
 
@@ -49,6 +50,8 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     support: float = 0.0
+    # The question as the answerer read it (terms carried into a follow-up); not output.
+    analysis: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {

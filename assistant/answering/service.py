@@ -1,0 +1,181 @@
+"""The question-answering use case: retrieve, answer, verify, remember the conversation.
+
+`Assistant.ask` reads the question, resolves a follow-up against the previous turn (with an
+LLM by condensing it into a standalone question; without one by carrying the previous
+turn's terms into retrieval and scoring), retrieves passages, and answers: extractively by
+default, or with the LLM, whose reply is always verified (`verify.py`). When verification
+drops claims the reply says so; when nothing verifiable is left the extractive answer
+replaces it. `Assistant.stream` yields the LLM's text as it comes, then the final `Answer`.
+`ChatSession` keeps the turns of one conversation.
+
+Not here: building retrievers or models (`wiring.py`), printing (`cli.py`, `app.py`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.llm import LLMAnswerer
+from assistant.answering.question import Question, analyse
+from assistant.answering.types import Answer
+from assistant.answering.verify import verify_reply
+from assistant.errors import QuestionError
+from assistant.retrieval.passage import Passage
+
+MAX_QUESTION_CHARS = 2000
+DROPPED_NOTE = "Đã bỏ {n} ý có số liệu hoặc trích dẫn không khớp với nguồn."
+REPLACED_NOTE = (
+    "Câu trả lời của mô hình không kiểm chứng được với nguồn, nên được thay bằng câu trả "
+    "lời trích trực tiếp từ bài viết."
+)
+
+
+class Retriever(Protocol):
+    """Anything that returns the `k` best passages for a question."""
+
+    def retrieve(self, question: str, k: int = 5) -> list[Passage]: ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a conversation."""
+
+    question: str
+    analysis: Question
+    answer: Answer
+
+
+class Assistant:
+    """Answers questions from the indexed articles, with verified citations."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        *,
+        k: int = 5,
+        extractive: ExtractiveAnswerer | None = None,
+        llm: LLMAnswerer | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.k = k
+        self.extractive = extractive or ExtractiveAnswerer()
+        self.llm = llm
+
+    @property
+    def backend(self) -> str:
+        return "llm" if self.llm else "extractive"
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """The verified answer to `question`, given the earlier turns of the conversation."""
+        answer = None
+        for event in self.stream(question, history):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None  # stream always ends with the answer
+        return answer
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """Text deltas while an LLM writes (none when extractive), then the final `Answer`."""
+        started = time.perf_counter()
+        analysis, query = self._understand(question, history)
+        passages = self.retriever.retrieve(query, self.k)
+        retrieved = time.perf_counter()
+        answer = self.extractive.answer(analysis, passages)
+        if self.llm is not None:
+            answer = yield from self._llm_answer(analysis, passages, history, answer)
+        answer.question = " ".join(question.split())
+        answer.analysis = analysis
+        done = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": (retrieved - started) * 1000,
+            "answer": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        }
+        yield answer
+
+    def _understand(self, question: str, history: Sequence[Turn]) -> tuple[Question, str]:
+        """The analysed question and the retrieval query, follow-ups resolved."""
+        if not question or not question.strip():
+            raise QuestionError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QuestionError(
+                f"the question is {len(question)} characters long; the limit is "
+                f"{MAX_QUESTION_CHARS}"
+            )
+        analysis = analyse(question)
+        if not history or not analysis.is_follow_up:
+            return analysis, analysis.search_text
+        previous = history[-1]
+        if self.llm is not None:
+            pairs = [(turn.question, turn.answer.text) for turn in history]
+            standalone = analyse(self.llm.condense(question, pairs))
+            return standalone, standalone.search_text
+        carried = analyse(question, previous.analysis)
+        return carried, f"{analysis.search_text} {previous.analysis.search_text}"
+
+    def _llm_answer(
+        self,
+        analysis: Question,
+        passages: list[Passage],
+        history: Sequence[Turn],
+        fallback: Answer,
+    ) -> Iterator[str]:
+        pairs = [(turn.question, turn.answer.text) for turn in history]
+        pieces = []
+        for delta in self.llm.stream(analysis.text, passages, pairs):
+            pieces.append(delta)
+            yield delta
+        checked = verify_reply("".join(pieces), passages)
+        if checked.abstained and not checked.changed:
+            # The model found nothing; the extractive reader may still have a grounded
+            # answer, and a grounded answer beats a refusal.
+            return fallback
+        if not checked.citations:
+            fallback.notes.append(REPLACED_NOTE)
+            return fallback
+        notes = []
+        if checked.dropped or checked.bad_markers:
+            notes.append(DROPPED_NOTE.format(n=len(checked.dropped) + len(checked.bad_markers)))
+        text = checked.text + (f" ({notes[0]})" if notes else "")
+        return Answer(
+            analysis.text,
+            text,
+            fallback.short_answer if not fallback.abstained else None,
+            False,
+            checked.citations,
+            kind=analysis.kind,
+            backend="llm",
+            notes=notes,
+            support=fallback.support,
+        )
+
+
+class ChatSession:
+    """A conversation: each question is answered in the light of the ones before."""
+
+    def __init__(self, assistant: Assistant, max_turns: int = 10) -> None:
+        self.assistant = assistant
+        self.max_turns = max_turns
+        self.turns: list[Turn] = []
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        for event in self.assistant.stream(question, self.turns):
+            if isinstance(event, Answer):
+                self._remember(question, event)
+            yield event
+
+    def ask(self, question: str) -> Answer:
+        answer = self.assistant.ask(question, self.turns)
+        self._remember(question, answer)
+        return answer
+
+    def reset(self) -> None:
+        self.turns.clear()
+
+    def _remember(self, question: str, answer: Answer) -> None:
+        self.turns.append(Turn(question, answer.analysis or analyse(question), answer))
+        del self.turns[: -self.max_turns]

@@ -1,0 +1,194 @@
+"""The `assistant ask` and `assistant chat` commands: questions in, cited answers out.
+
+`ask QUESTION` prints one answer with its sources (`--json`: the answer contract of
+`Answer.to_dict`); `ask --batch FILE` answers a file of questions in one process, one JSON
+object per line; `chat` is a terminal conversation with follow-ups. Registered on the
+`assistant` group by `cli.py`.
+
+Not here: answering (`assistant.answering`), building it (`wiring.build_assistant`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+import click
+from pydantic import ValidationError
+
+from assistant.answering.compose import display_date
+from assistant.answering.types import Answer
+from assistant.cli import _paths_options, cli, err, out
+from assistant.config import Settings
+from assistant.errors import AssistantError, ConfigError, QuestionError
+
+_LLM_CHOICES = click.Choice(["none", "llama-cpp", "openai-compatible"])
+
+
+def _adjusted(settings: Settings, llm: str | None, k: int | None) -> Settings:
+    data = settings.model_dump()
+    if llm:
+        data["llm"]["backend"] = llm
+    if k:
+        data["retrieval"]["k"] = k
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"invalid settings: {error.errors()[0]['msg']}") from error
+
+
+def _build(settings: Settings, llm: str | None, k: int | None) -> Any:
+    from assistant.wiring import build_assistant
+
+    return build_assistant(_adjusted(settings, llm, k))
+
+
+def render(answer: Answer) -> None:
+    """Print an answer and its sources for a person at a terminal."""
+    style = "yellow" if answer.abstained else "bold"
+    out.print(f"[{style}]{answer.text}[/]", highlight=False)
+    for note in answer.notes:
+        out.print(f"[yellow]Lưu ý:[/] {note}", highlight=False)
+    if answer.citations:
+        out.print("\n[bold]Nguồn[/]")
+    for citation in answer.citations:
+        byline = " · ".join(part for part in (display_date(citation.date), citation.author) if part)
+        out.print(f"[{citation.n}] {citation.title} ({byline})", highlight=False)
+        where = (
+            f"ký tự {citation.start}–{citation.end}"
+            if citation.start is not None
+            else f"thông tin bài viết: {citation.field}"
+        )
+        out.print(f"    [dim]{citation.article_id}, {where}[/]", highlight=False)
+        out.print(f"    “{citation.quote}”", highlight=False)
+
+
+@cli.command("ask")
+@_paths_options
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8"),
+    help="Answer every question of FILE (- for stdin): one per line, or JSON lines with "
+    "`question` or `turns` (and optional `id`). Prints one JSON object per line.",
+)
+@click.option("--llm", type=_LLM_CHOICES, help="Answering backend [settings: llm.backend].")
+@click.option("--k", type=click.IntRange(1, 50), help="Passages given to the answerer [5].")
+def ask(
+    settings: Settings,
+    question: str | None,
+    as_json: bool,
+    batch: TextIO | None,
+    llm: str | None,
+    k: int | None,
+) -> None:
+    """Answer QUESTION from the indexed articles, citing the passages it used."""
+    if (question is None) == (batch is None):
+        raise click.UsageError("give either a QUESTION or --batch FILE")
+    assistant = _build(settings, llm, k)
+    if batch is not None:
+        failures = _run_batch(assistant, batch)
+        if failures:
+            raise click.ClickException(f"{failures} line(s) of the batch could not be answered")
+        return
+    answer = assistant.ask(question)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        render(answer)
+
+
+def _batch_items(lines: TextIO) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, item, error) for each non-blank line."""
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        if not text.startswith("{"):
+            yield number, {"question": text}, None
+            continue
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield number, None, f"line {number}: not valid JSON ({error.msg})"
+            continue
+        turns = item.get("turns") if isinstance(item, dict) else None
+        if isinstance(item, dict) and (isinstance(item.get("question"), str) or turns):
+            yield number, item, None
+        else:
+            known = item if isinstance(item, dict) else None  # still echo its id
+            yield number, known, f"line {number}: needs a `question` string or a `turns` list"
+
+
+def _run_batch(assistant: Any, lines: TextIO) -> int:
+    from assistant.answering.service import ChatSession
+
+    failures = 0
+    for number, item, problem in _batch_items(lines):
+        row: dict[str, Any] = {"id": (item or {}).get("id", number)}
+        try:
+            if problem:
+                raise QuestionError(problem)
+            session = ChatSession(assistant)
+            turns = item.get("turns") or [item["question"]]
+            if not all(isinstance(turn, str) for turn in turns):
+                raise QuestionError(f"line {number}: every turn must be a string")
+            answers = [session.ask(turn) for turn in turns]
+            row.update(answers[-1].to_dict())
+            if len(answers) > 1:
+                row["turns"] = [answer.to_dict() for answer in answers]
+        except AssistantError as error:
+            failures += 1
+            row["error"] = str(error)
+            err.print(f"[red]error[/] {error}", highlight=False)
+        click.echo(json.dumps(row, ensure_ascii=False))
+        sys.stdout.flush()
+    return failures
+
+
+@cli.command("chat")
+@_paths_options
+@click.option("--llm", type=_LLM_CHOICES, help="Answering backend [settings: llm.backend].")
+@click.option("--k", type=click.IntRange(1, 50), help="Passages given to the answerer [5].")
+def chat(settings: Settings, llm: str | None, k: int | None) -> None:
+    """Talk with the assistant; follow-up questions refer to the previous answers.
+
+    Commands: /moi (or /new) starts a new conversation, /thoat (or /exit, Ctrl-D) leaves.
+    """
+    from assistant.answering.service import ChatSession
+
+    session = ChatSession(_build(settings, llm, k))
+    err.print("Hỏi về các bài viết đã lập chỉ mục. /moi: hội thoại mới, /thoat: thoát.")
+    while True:
+        try:
+            question = click.prompt("Bạn", prompt_suffix=": ", err=True).strip()
+        except (EOFError, click.Abort):
+            err.print()
+            return
+        if question in ("/thoat", "/exit", "/quit"):
+            return
+        if question in ("/moi", "/new", "/reset"):
+            session.reset()
+            err.print("[dim]Đã bắt đầu hội thoại mới.[/]")
+            continue
+        try:
+            _chat_turn(session, question)
+        except QuestionError as error:
+            err.print(f"[red]{error}[/]", highlight=False)
+
+
+def _chat_turn(session: Any, question: str) -> None:
+    """Stream an LLM's draft (dim), then print the verified answer with its sources."""
+    streamed = False
+    for event in session.stream(question):
+        if isinstance(event, Answer):
+            if streamed:
+                out.print("\n[dim]— đã kiểm tra với nguồn:[/]")
+            render(event)
+            out.print()
+        else:
+            streamed = True
+            out.print(f"[dim]{event}[/]", end="", highlight=False)

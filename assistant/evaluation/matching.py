@@ -1,0 +1,35 @@
+"""Does an answer state the expected one? Format-tolerant, the Vietnamese way.
+
+A figure matches by value and kind (`27.350` = `27,350` = `27350`; `78,56%` = `78.56 %`;
+`23/3/2022` = `23/03/2022` = `2022-03-23` = "ngày 23 tháng 3 năm 2022"), and only as a
+whole figure (`27.350` is not found inside `127.350`). Text matches as whole words, NFC,
+case- and Ð/Đ-insensitively, optionally ignoring diacritics.
+
+Not here: suites, reports, retrieval metrics (the eval harness builds on this).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text.normalize import fold_diacritics, normalize_inline
+from assistant.text.quantities import find_quantities, quantity_keys, supports
+
+
+def states(expected: str, got: str, *, fold: bool = False) -> bool:
+    """Whether `got` states `expected`."""
+    figures = find_quantities(normalize_inline(expected))
+    if figures:
+        keys = quantity_keys(normalize_inline(got))
+        return all(supports(figure, keys) for figure in figures)
+    want, have = normalize_inline(expected).lower(), normalize_inline(got).lower()
+    if fold:
+        want, have = fold_diacritics(want), fold_diacritics(have)
+    # Whole words only: "XII" is not stated by "khóa XIII".
+    return re.search(rf"(?<!\w){re.escape(want)}(?!\w)", have) is not None
+
+
+def answer_matches(expected: list[str], got: str, *, match: str = "all") -> bool:
+    """`match="all"`: every expected answer is stated; `"any"`: at least one is."""
+    found = [states(answer, got) for answer in expected]
+    return all(found) if match == "all" else any(found)
