@@ -48,6 +48,17 @@ def test_model_loads_offline_with_its_prompts(embedder: SentenceTransformerEmbed
     assert abs(sum(v * v for v in vector) - 1.0) < 1e-3
 
 
+def test_repeated_questions_reuse_their_embedding(embedder: SentenceTransformerEmbedding) -> None:
+    from assistant.indexing.embeddings import QUERY_CACHE_SIZE
+
+    first = embedder.get_query_embedding("Có bao nhiêu chi bộ đã tổ chức đại hội?")
+    assert embedder.get_query_embedding("Có bao nhiêu chi bộ đã tổ chức đại hội?") == first
+    for number in range(QUERY_CACHE_SIZE + 5):
+        embedder._query_cache[f"q{number}"] = first  # filling it directly: embedding is slow
+    embedder.get_query_embedding("q-last")
+    assert len(embedder._query_cache) == QUERY_CACHE_SIZE
+
+
 @pytest.mark.parametrize(
     "question",
     # Unaccented questions need the lexical retriever (next issue); dense alone is not enough.

@@ -25,7 +25,7 @@ from assistant.answering.types import Answer, Citation, abstention
 from assistant.retrieval.passage import Passage
 from assistant.text.sentences import sentence_spans
 
-DEFAULT_MIN_SUPPORT = 0.7
+DEFAULT_MIN_SUPPORT = 0.75
 _RANK_PRIOR = 0.15
 
 

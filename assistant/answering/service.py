@@ -112,8 +112,10 @@ class Assistant:
         previous = history[-1]
         if self.llm is not None:
             pairs = [(turn.question, turn.answer.text) for turn in history]
-            standalone = analyse(self.llm.condense(question, pairs))
-            return standalone, standalone.search_text
+            # A small model's rewrite can drift ("chỉ tiêu" became "số đảng viên đã có"), so
+            # the follow-up's own words stay in the query beside it.
+            standalone = analyse(self.llm.condense(question, pairs), analysis)
+            return standalone, f"{standalone.search_text} {analysis.search_text}"
         carried = analyse(question, previous.analysis)
         return carried, f"{analysis.search_text} {previous.analysis.search_text}"
 

@@ -27,6 +27,7 @@ from assistant.errors import ModelError
 from assistant.text.normalize import fold_diacritics
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+QUERY_CACHE_SIZE = 512
 
 
 def force_hub_offline() -> None:
@@ -45,6 +46,7 @@ class SentenceTransformerEmbedding(BaseEmbedding):
     query_prompt_name: str | None = None
     dimension: int = 0
     _model: Any = PrivateAttr()
+    _query_cache: dict[str, list[float]] = PrivateAttr(default_factory=dict)
 
     def __init__(
         self,
@@ -102,7 +104,15 @@ class SentenceTransformerEmbedding(BaseEmbedding):
         return vectors.tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encode([query], self.query_prompt_name)[0]
+        # A question costs ~100 ms of CPU to embed here; people and eval suites repeat
+        # questions, so the last few hundred are remembered (a dict keeps insertion order).
+        cached = self._query_cache.pop(query, None)
+        if cached is None:
+            cached = self._encode([query], self.query_prompt_name)[0]
+        self._query_cache[query] = cached
+        while len(self._query_cache) > QUERY_CACHE_SIZE:
+            del self._query_cache[next(iter(self._query_cache))]
+        return cached
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

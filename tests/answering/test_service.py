@@ -100,6 +100,7 @@ def test_follow_ups_are_condensed_by_the_llm(retriever):
     chat.ask("Tính đến 15/9/2022 tỉnh kết nạp được bao nhiêu đảng viên mới?")
     second = chat.ask("Con số đó đạt bao nhiêu phần trăm chỉ tiêu?")
     assert retriever.queries[-1].startswith("Việc kết nạp đảng viên mới")
+    assert retriever.queries[-1].endswith("Con số đó đạt bao nhiêu phần trăm chỉ tiêu?")
     assert "55%" in second.text and second.backend == "llm"
 
 
