@@ -7,7 +7,7 @@ Indexes the seed article plus N hard distractor articles from
 cleanly when the file is absent) with the real embedding model, into DIR (kept, so a second
 run embeds nothing). Then, in one warm process:
 
-- scores the 24 seed questions (../shared/data/seed_qa.jsonl) as `assistant ask` answers
+- scores the 24 seed questions (evals/seed_qa.jsonl) as `assistant ask` answers
   them, with follow-ups through a chat session;
 - calibrates `answer.min_support` on bench/data/calibration.jsonl plus the seed questions:
   every question is answered with the threshold at 0, and each threshold t is scored by
@@ -34,9 +34,10 @@ from assistant.answering.service import Assistant, ChatSession
 from assistant.config import load_settings
 from assistant.evaluation.matching import answer_matches
 from assistant.wiring import build_assistant, build_index_service
-from bench.chunk_size import NEWS, QUESTIONS, build_corpus, pick_distractors
+from bench.chunk_size import NEWS, PROJECT, build_corpus, pick_distractors
 
 CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
+QUESTIONS = PROJECT / "evals" / "seed_qa.jsonl"
 
 
 def load_jsonl(path: Path) -> list[dict]:
