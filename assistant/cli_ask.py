@@ -176,7 +176,7 @@ def chat(settings: Settings, llm: str | None, k: int | None) -> None:
             continue
         try:
             _chat_turn(session, question)
-        except QuestionError as error:
+        except AssistantError as error:  # one bad turn does not end the conversation
             err.print(f"[red]{error}[/]", highlight=False)
 
 

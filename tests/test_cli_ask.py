@@ -104,3 +104,10 @@ def test_chat_follows_up_and_resets(indexed):
     assert "344 đảng viên mới [1]" in result.stdout
     assert "55%" in result.stdout
     assert "Đã bắt đầu hội thoại mới" in result.stderr
+
+
+def test_a_bad_turn_does_not_end_the_chat(indexed):
+    result = indexed("chat", stdin="x" * 3000 + "\nCó bao nhiêu chi bộ đã tổ chức đại hội?\n")
+    assert result.exit_code == 0, result.output
+    assert "the limit is" in result.stderr
+    assert "1.352" in result.stdout

@@ -23,11 +23,14 @@ from assistant.answering.llm import LLMAnswerer
 from assistant.answering.question import Question, analyse
 from assistant.answering.types import Answer
 from assistant.answering.verify import verify_reply
-from assistant.errors import QuestionError
+from assistant.errors import LLMError, QuestionError
 from assistant.retrieval.passage import Passage
 
 MAX_QUESTION_CHARS = 2000
 DROPPED_NOTE = "Đã bỏ {n} ý có số liệu hoặc trích dẫn không khớp với nguồn."
+LLM_FAILED_NOTE = (
+    "Không dùng được mô hình ngôn ngữ ({error}); đây là câu trả lời trích từ bài viết."
+)
 REPLACED_NOTE = (
     "Câu trả lời của mô hình không kiểm chứng được với nguồn, nên được thay bằng câu trả "
     "lời trích trực tiếp từ bài viết."
@@ -128,9 +131,14 @@ class Assistant:
     ) -> Iterator[str]:
         pairs = [(turn.question, turn.answer.text) for turn in history]
         pieces = []
-        for delta in self.llm.stream(analysis.text, passages, pairs):
-            pieces.append(delta)
-            yield delta
+        try:
+            for delta in self.llm.stream(analysis.text, passages, pairs):
+                pieces.append(delta)
+                yield delta
+        except LLMError as error:
+            # The articles still answer without the model: say what failed, keep going.
+            fallback.notes.append(LLM_FAILED_NOTE.format(error=error))
+            return fallback
         checked = verify_reply("".join(pieces), passages)
         if checked.abstained and not checked.changed:
             # The model found nothing; the extractive reader may still have a grounded

@@ -108,3 +108,12 @@ def test_follow_ups_are_condensed_by_the_llm(retriever):
 def test_bad_questions_get_a_clear_error(retriever, question):
     with pytest.raises(QuestionError):
         Assistant(retriever).ask(question)
+
+
+def test_an_unreachable_llm_falls_back_to_the_extractive_answer(retriever):
+    llm = ScriptedLLM([ConnectionError("connection refused")])
+    answer = Assistant(retriever, llm=LLMAnswerer(llm)).ask(
+        "Tổng số đảng viên toàn tỉnh là bao nhiêu?"
+    )
+    assert answer.short_answer == "27.350" and answer.backend == "extractive"
+    assert answer.notes and "Không dùng được mô hình ngôn ngữ" in answer.notes[0]
