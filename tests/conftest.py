@@ -46,6 +46,24 @@ def service(settings: Settings) -> IndexService:
     return build_index_service(settings, client=chromadb.EphemeralClient())
 
 
+@pytest.fixture
+def run(tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """Invoke the `assistant` CLI in-process, with folders in tmp_path and the hashing embedder."""
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_CORPUS", str(corpus_dir))
+    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__BACKEND", "hashing")
+
+    def invoke(*args: str, stdin: str | None = None):
+        return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+    return invoke
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     """The real EmbeddingGemma model, loaded once per test session (marker `model` tests).

@@ -9,23 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from assistant.cli import cli
-
-
-@pytest.fixture
-def run(tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch):
-    """Invoke the CLI with folders in tmp_path and the hashing embedder."""
-    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
-    monkeypatch.setenv("ASSISTANT_CORPUS", str(corpus_dir))
-    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path / "models"))
-    monkeypatch.setenv("ASSISTANT_EMBEDDING__BACKEND", "hashing")
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_update_json_counts_then_nothing_to_do(run) -> None:

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from assistant.cli import cli
 from tests.answering.passages import article_from_file
 from tests.conftest import SEED
-
-
-@pytest.fixture
-def run(tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
-    monkeypatch.setenv("ASSISTANT_CORPUS", str(corpus_dir))
-    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path / "models"))
-    monkeypatch.setenv("ASSISTANT_EMBEDDING__BACKEND", "hashing")
-
-    def invoke(*args: str, stdin: str | None = None):
-        return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -102,17 +102,7 @@ class ExtractiveAnswerer:
         if evidence is None or evidence.support < self.min_support:
             return abstention(question.text, question.kind, evidence.support if evidence else 0)
         passage, (start, end) = evidence.passage, evidence.sentence
-        citation = Citation(
-            n=1,
-            article_id=passage.article_id,
-            title=passage.title,
-            date=passage.date,
-            quote=passage.text[start:end],
-            start=passage.start + start,
-            end=passage.start + end,
-            score=passage.score,
-            author=passage.author,
-        )
+        citation = Citation.quoting(1, passage, start, end)
         candidate = evidence.candidate
         short = candidate.text if candidate else citation.quote
         text = compose_reply(

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from assistant.retrieval.passage import Passage
+
 NOT_FOUND = "Không tìm thấy thông tin này trong các bài viết đã lập chỉ mục."
 
 
@@ -34,6 +36,21 @@ class Citation:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def quoting(cls, n: int, passage: Passage, start: int, end: int) -> Citation:
+        """Cite `passage.text[start:end]` (offsets within the passage) as source `[n]`."""
+        return cls(
+            n=n,
+            article_id=passage.article_id,
+            title=passage.title,
+            date=passage.date,
+            quote=passage.text[start:end],
+            start=passage.start + start,
+            end=passage.start + end,
+            score=passage.score,
+            author=passage.author,
+        )
 
 
 @dataclass

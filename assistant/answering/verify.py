@@ -107,14 +107,4 @@ def _citation(n: int, passage: Passage, claims: list[str]) -> Citation:
 
     spans = sentence_spans(passage.text) or [(0, len(passage.text))]
     start, end = max(spans, key=fit)
-    return Citation(
-        n=n,
-        article_id=passage.article_id,
-        title=passage.title,
-        date=passage.date,
-        quote=passage.text[start:end],
-        start=passage.start + start,
-        end=passage.start + end,
-        score=passage.score,
-        author=passage.author,
-    )
+    return Citation.quoting(n, passage, start, end)
