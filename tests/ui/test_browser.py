@@ -1,0 +1,144 @@
+"""The web app in a real headless browser (Debian's chromium, driven by Playwright).
+
+Marker `browser`: skipped when chromium or Playwright is missing, unless
+ASSISTANT_REQUIRE_BROWSER=1 (as in CI), where that is a failure. Playwright never downloads a
+browser here: it is pointed at the system's chromium. The app runs as a real process on a
+free loopback port over a temporary index of the seed article, built with the real model.
+Set ASSISTANT_SCREENSHOT=path to save a screenshot of the answered question.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT, SEED
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+NEW_ARTICLE = """Huyện Đồng Xuân đẩy mạnh phát triển đảng viên
+
+Trần Minh| 02/05/2023 09:15
+
+Tính đến 30/6/2023, toàn huyện kết nạp được 120/200 đảng viên mới, nâng tổng số đảng viên \
+của huyện lên 5.432 người.
+"""
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("ASSISTANT_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, real_embedder):
+    if CHROMIUM is None:
+        _missing("chromium is not installed (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("browser")
+    (root / "corpus").mkdir()
+    shutil.copy(SEED, root / "corpus" / SEED.name)
+    env = {**os.environ, "ASSISTANT_CORPUS": str(root / "corpus"),
+           "ASSISTANT_INDEX": str(root / "index")}  # fmt: skip
+    assistant = Path(sys.executable).with_name("assistant")
+    subprocess.run([str(assistant), "index", "update"], env=env, check=True, timeout=600)
+    port = _free_port()
+    app = subprocess.Popen(
+        [sys.executable, str(PROJECT / "app.py"), "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if app.poll() is not None:
+                pytest.fail("the app exited while starting")
+            time.sleep(1)
+    else:
+        app.kill()
+        pytest.fail("the app did not start within 3 minutes")
+    yield url, root
+    app.terminate()
+    app.wait(timeout=30)
+
+
+@pytest.fixture
+def page(app_url):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        page.goto(app_url[0])
+        yield page
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    page.get_by_label("Câu hỏi").fill(question)
+    page.get_by_role("button", name="Hỏi", exact=True).click()
+
+
+def test_a_seed_question_is_answered_with_a_clickable_citation(page):
+    ask(page, "Tổng số đảng viên toàn tỉnh là bao nhiêu?")
+    page.get_by_text("27.350 người").first.wait_for()
+    sources = page.locator("#nguon-1")
+    sources.wait_for()
+    assert "Chủ động tham mưu tốt công tác tổ chức" in sources.inner_text()
+    assert "27.350" in sources.locator("mark").inner_text()
+    page.get_by_role("link", name="[1]").first.click()
+    if os.environ.get("ASSISTANT_SCREENSHOT"):
+        page.screenshot(path=os.environ["ASSISTANT_SCREENSHOT"], full_page=True)
+
+
+def test_an_uploaded_article_is_answered(page, app_url, tmp_path):
+    from playwright.sync_api import expect
+
+    upload = tmp_path / "dong-xuan.txt"
+    upload.write_text(NEW_ARTICLE, encoding="utf-8")
+    page.get_by_role("tab", name="Bài viết").click()
+    page.locator("input[type=file][accept*='.txt']").set_input_files(str(upload))
+    page.get_by_text("dong-xuan.txt").first.wait_for()  # uploaded to the app, listed
+    page.get_by_role("button", name="Lưu và lập chỉ mục").click()
+    expect(page.get_by_label("Kết quả")).to_have_value(
+        re.compile("Đã lưu: dong-xuan.txt"), timeout=120_000
+    )
+    assert (app_url[1] / "corpus" / "dong-xuan.txt").exists()
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    ask(page, "Tổng số đảng viên của huyện là bao nhiêu?")
+    page.get_by_text("5.432").first.wait_for()
+
+
+def test_files_outside_the_app_are_refused(app_url):
+    for path in ("gradio_api/file=/etc/passwd", "gradio_api/file=..%2f..%2f..%2fetc%2fpasswd",
+                 "gradio_api/file=%2FETC%2Fpasswd"):  # fmt: skip
+        try:
+            with urllib.request.urlopen(app_url[0] + path, timeout=10) as response:
+                assert b"root:" not in response.read()
+        except urllib.error.HTTPError as error:
+            assert error.code in (403, 404)
