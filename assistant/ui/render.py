@@ -4,7 +4,7 @@ Everything that comes from an article or a model is escaped before it reaches th
 article text may hold `<script>`, raw HTML or a markdown image pointing at an outside URL,
 and none of it may render. The reply's `[n]` markers become links to the sources panel,
 where each citation shows its article (title, date, author) and the quote highlighted
-inside its paragraph; the whole article can be opened with the quote marked.
+inside its paragraph; the whole article opens below it ("Xem toàn bài") with the quote marked.
 
 Not here: Gradio components and callbacks (`app.py`), reading article files.
 """
@@ -82,9 +82,13 @@ def citation_html(citation: Citation, body: str | None) -> str:
         # The article changed since it was indexed: show the indexed quote, unplaced.
         return head + f"<blockquote><mark>{html.escape(citation.quote)}</mark></blockquote></div>"
     lo, hi = paragraph_span(body, citation.start, citation.end)
+    quote = marked(body, citation.start, citation.end, lo, hi)
+    # The whole article opens in place (no script needed), with the quote marked.
+    whole = article_html(citation.title, body, citation.start, citation.end)
     return (
         head
-        + f"<blockquote>{marked(body, citation.start, citation.end, lo, hi)}</blockquote></div>"
+        + f"<blockquote>{quote}</blockquote>"
+        + f"<details><summary>Xem toàn bài</summary>{whole}</details></div>"
     )
 
 

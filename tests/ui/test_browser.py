@@ -110,8 +110,10 @@ def test_a_seed_question_is_answered_with_a_clickable_citation(page):
     sources = page.locator("#nguon-1")
     sources.wait_for()
     assert "Chủ động tham mưu tốt công tác tổ chức" in sources.inner_text()
-    assert "27.350" in sources.locator("mark").inner_text()
+    assert "27.350" in sources.locator("blockquote mark").inner_text()
     page.get_by_role("link", name="[1]").first.click()
+    sources.get_by_text("Xem toàn bài").click()  # the whole article, quote still marked
+    assert "Kế hoạch số 43" in sources.locator("details").inner_text()
     if os.environ.get("ASSISTANT_SCREENSHOT"):
         page.screenshot(path=os.environ["ASSISTANT_SCREENSHOT"], full_page=True)
 

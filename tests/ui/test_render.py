@@ -49,7 +49,10 @@ def test_the_quote_is_highlighted_inside_its_paragraph_and_escaped():
     assert '<div class="nguon" id="nguon-1">' in panel
     assert "<mark>Tính đến 15/9/2022" in panel
     assert "&lt;script&gt;" in panel and "<script>" not in panel
-    assert "Đoạn đầu" not in panel and "Đoạn cuối" not in panel  # only its paragraph
+    quote_part, whole_article = panel.split("<details>")
+    assert "Đoạn đầu" not in quote_part and "Đoạn cuối" not in quote_part  # its paragraph
+    assert "Xem toàn bài" in whole_article and "Đoạn đầu" in whole_article
+    assert "<mark>Tính đến" in whole_article and "<script>" not in whole_article
     assert "Tiêu đề &lt;b&gt;đậm&lt;/b&gt;" in panel
     assert "11/10/2022 · Hoàng Hoài" in panel
 
