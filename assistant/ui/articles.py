@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from assistant.answering.compose import display_date
 from assistant.errors import IndexLockedError
 from assistant.indexing.index_service import IndexService
 from assistant.indexing.updater import UpdateReport
@@ -33,15 +34,6 @@ __all__ = [
 LOCKED_MESSAGE = "Một tiến trình khác đang cập nhật chỉ mục; thử lại sau."
 
 ProgressCallback = Callable[[float, str], None]
-
-
-def _short_date(iso: str) -> str:
-    """`2022-10-11` -> `11/10/2022`; anything unreadable is shown as it is."""
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.day}/{day.month}/{day.year}"
 
 
 def _local_time(iso: str) -> str:
@@ -65,7 +57,7 @@ def article_rows(service: IndexService) -> list[list]:
     return [
         [
             entry.title,
-            _short_date(entry.date) if entry.date else "",
+            display_date(entry.date) or "",
             entry.chunks,
             _local_time(entry.indexed_at) if entry.indexed_at else "",
             entry.article_id,
