@@ -39,3 +39,7 @@ class LLMError(AssistantError):
 
 class QuestionError(AssistantError):
     """A question cannot be asked as given (empty, too long, malformed batch input)."""
+
+
+class SuiteError(AssistantError):
+    """An eval suite file (or a dataset to import) cannot be read or is invalid."""

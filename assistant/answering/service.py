@@ -92,6 +92,7 @@ class Assistant:
             answer = yield from self._llm_answer(analysis, passages, history, answer)
         answer.question = " ".join(question.split())
         answer.analysis = analysis
+        answer.passages = passages
         done = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,

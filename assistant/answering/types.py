@@ -69,6 +69,8 @@ class Answer:
     support: float = 0.0
     # The question as the answerer read it (terms carried into a follow-up); not output.
     analysis: Any = field(default=None, repr=False, compare=False)
+    # The passages retrieved for it, best first (the evals score retrieval); not output.
+    passages: list[Passage] = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {

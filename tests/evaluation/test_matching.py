@@ -5,9 +5,18 @@ import pytest
 from assistant.evaluation.matching import answer_matches, states
 
 
-@pytest.mark.parametrize("got", ["27.350", "27,350", "27350", "là 27.350 người"])
+@pytest.mark.parametrize(
+    "got", ["27.350", "27,350", "27350", "27 350", "27\u00a0350", "là 27.350 người"]
+)
 def test_thousands_in_any_spelling(got):
     assert states("27.350", got)
+    assert states(got, "tổng số 27.350 người")
+
+
+def test_spaced_groups_are_whole_numbers():
+    assert states("1 234 567", "1.234.567 lượt")
+    assert not states("27 350", "127 350")
+    assert not states("27 350", "27 3501")
 
 
 @pytest.mark.parametrize("got", ["127.350", "27.3501", "27,35", "2.735"])

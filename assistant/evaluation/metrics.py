@@ -1,0 +1,184 @@
+"""Scoring: one case's answers into a `CaseResult`, a suite's results into a `Summary`.
+
+Per case: correctness (format-tolerant, `matching.py`), abstention (abstained exactly when
+it should), the rank of the gold article among the retrieved passages (for hit@k and MRR),
+citation support (the cited quotes state the answer the reply gives), and latency. Per
+suite: the rates, latency p50/p95 per case kind, and the thresholds it missed.
+
+Not here: running the assistant (`runner.py`) or writing reports (`report.py`).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+
+from assistant.answering.types import Answer
+from assistant.evaluation.matching import states
+from assistant.evaluation.suite import Case, Thresholds
+
+
+@dataclass
+class CaseResult:
+    """How one case went; `error` is set (and nothing else scored) when it could not run."""
+
+    id: str
+    kind: str
+    question: str
+    expected: list[str]
+    match: str
+    should_abstain: bool
+    tags: list[str] = field(default_factory=list)
+    got: str = ""
+    short_answer: str | None = None
+    abstained: bool = False
+    correct: bool = False
+    gold_article: str | None = None
+    gold_rank: int | None = None  # 1-based rank of the gold article's first passage
+    citation_supported: bool | None = None  # None: nothing to support (abstained)
+    citations: list[dict] = field(default_factory=list)
+    latency_ms: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def score_case(case: Case, answer: Answer | None, error: str | None = None) -> CaseResult:
+    """Score the last answer of `case` (None, with `error`, when it failed to run)."""
+    expect = case.expect
+    result = CaseResult(
+        id=case.id,
+        kind=case.kind,
+        question=" → ".join(case.conversation),
+        expected=expect.answers,
+        match=expect.match,
+        should_abstain=expect.abstain,
+        tags=list(case.tags),
+        gold_article=case.article,
+        error=error,
+    )
+    if answer is None:
+        return result
+    result.got = answer.text
+    result.short_answer = answer.short_answer
+    result.abstained = answer.abstained
+    result.latency_ms = answer.timings_ms.get("total", 0.0)
+    result.citations = [
+        {"n": c.n, "article_id": c.article_id, "title": c.title, "quote": c.quote}
+        for c in answer.citations
+    ]
+    said = judged_text(answer, len(expect.answers))
+    stated = [a for a in expect.answers if states(a, said, fold=expect.ignore_diacritics)]
+    if expect.abstain:
+        result.correct = answer.abstained
+    elif not answer.abstained:
+        result.correct = len(stated) == len(expect.answers) if expect.all else bool(stated)
+    if not answer.abstained:
+        quotes = " … ".join(c.quote for c in answer.citations)
+        # Each answer the reply states must be in what it cites (a wrong reply that quotes
+        # faithfully is still supported: support measures grounding, not correctness).
+        claimed = stated or ([answer.short_answer] if answer.short_answer else [])
+        result.citation_supported = bool(answer.citations) and all(
+            states(a, quotes, fold=expect.ignore_diacritics) for a in claimed
+        )
+    if case.article:
+        ranked = [p.article_id for p in answer.passages]
+        if case.article in ranked:
+            result.gold_rank = ranked.index(case.article) + 1
+    return result
+
+
+def judged_text(answer: Answer, expected: int) -> str:
+    """What is compared with the gold answer: the extractive short answer when there is one.
+
+    The whole reply of the extractive reader quotes a clause, and a clause can hold other
+    figures ("kết nạp được 344/629"): judging it would pass a wrong answer that merely
+    quotes the right number nearby. A list (several expected items) and an LLM's reply
+    have no short answer to judge, so the reply is.
+    """
+    if answer.backend == "extractive" and answer.short_answer and expected == 1:
+        return answer.short_answer
+    return answer.text
+
+
+@dataclass
+class Summary:
+    cases: int
+    errors: int
+    accuracy: float
+    abstention_accuracy: float
+    hit_at_k: float | None
+    mrr: float | None
+    citation_support: float | None
+    latency_ms: dict[str, dict[str, float]]  # kind (and "all") -> {p50, p95, n}
+    failed: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def summarise(results: list[CaseResult]) -> Summary:
+    ran = [r for r in results if r.error is None]
+    gold = [r for r in results if r.gold_article and not r.should_abstain]
+    grounded = [r for r in ran if r.citation_supported is not None]
+    return Summary(
+        cases=len(results),
+        errors=len(results) - len(ran),
+        accuracy=_rate(r.correct for r in results),
+        abstention_accuracy=_rate(
+            r.error is None and r.abstained == r.should_abstain for r in results
+        ),
+        hit_at_k=_rate(r.gold_rank is not None for r in gold) if gold else None,
+        mrr=_mean([1 / r.gold_rank if r.gold_rank else 0.0 for r in gold]) if gold else None,
+        citation_support=_rate(r.citation_supported for r in grounded) if grounded else None,
+        latency_ms=_latencies(ran),
+        failed=[r.id for r in results if not r.correct],
+    )
+
+
+def missed_thresholds(summary: Summary, thresholds: Thresholds) -> list[str]:
+    """One line per threshold the summary misses, e.g. "accuracy 0.850 < 0.900"."""
+    checks = [
+        ("accuracy", summary.accuracy, thresholds.min_accuracy),
+        ("abstention accuracy", summary.abstention_accuracy, thresholds.min_abstention_accuracy),
+        ("hit@k", summary.hit_at_k, thresholds.min_hit_at_k),
+        ("MRR", summary.mrr, thresholds.min_mrr),
+        ("citation support", summary.citation_support, thresholds.min_citation_support),
+    ]
+    missed = [
+        f"{name} {value:.3f} < {minimum:.3f}"
+        for name, value, minimum in checks
+        if minimum is not None and value is not None and value < minimum
+    ]
+    p95 = summary.latency_ms.get("all", {}).get("p95")
+    if thresholds.max_p95_ms is not None and p95 is not None and p95 > thresholds.max_p95_ms:
+        missed.append(f"p95 latency {p95:.0f} ms > {thresholds.max_p95_ms:.0f} ms")
+    return missed
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The `q`-th percentile (0–100), interpolated; a single value is its own percentile."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
+def _latencies(results: list[CaseResult]) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[float]] = {"all": [r.latency_ms for r in results]}
+    for result in results:
+        groups.setdefault(result.kind, []).append(result.latency_ms)
+    return {
+        kind: {"p50": percentile(v, 50), "p95": percentile(v, 95), "n": len(v)}
+        for kind, v in groups.items()
+        if v
+    }
+
+
+def _rate(flags) -> float:
+    flags = list(flags)
+    return sum(bool(f) for f in flags) / len(flags) if flags else 0.0
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
