@@ -301,9 +301,9 @@ def search(settings: Settings, query: str, k: int, as_json: bool) -> None:
         out.print()
 
 
-# `ask` and `chat` live in their own module to keep this one short; importing it
+# `ask`, `chat` and `eval` live in their own modules to keep this one short; importing them
 # registers them on `cli`.
-from assistant import cli_ask  # noqa: E402, F401
+from assistant import cli_ask, cli_eval  # noqa: E402, F401
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ Indexes the seed article plus N hard distractor articles from
 cleanly when the file is absent) with the real embedding model, into DIR (kept, so a second
 run embeds nothing). Then, in one warm process:
 
-- scores the 24 seed questions (evals/seed_qa.jsonl) as `assistant ask` answers
+- scores the 24 seed questions (evals/seed.yaml) as `assistant ask` answers
   them, with follow-ups through a chat session;
 - calibrates `answer.min_support` on bench/data/calibration.jsonl plus the seed questions:
   every question is answered with the threshold at 0, and each threshold t is scored by
@@ -37,11 +37,23 @@ from assistant.wiring import build_assistant, build_index_service
 from bench.chunk_size import NEWS, PROJECT, build_corpus, pick_distractors
 
 CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
-QUESTIONS = PROJECT / "evals" / "seed_qa.jsonl"
+QUESTIONS = PROJECT / "evals" / "seed.yaml"
 
 
 def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def load_seed(path: Path) -> list[dict]:
+    """The seed suite's cases in this script's (and calibration.jsonl's) JSON-lines shape."""
+    from assistant.evaluation.suite import load_suite
+
+    cases = []
+    for case in load_suite(path).cases:
+        asked = {"turns": case.turns} if case.turns else {"question": case.question}
+        cases.append({"id": case.id, **asked, "answers": case.expect.answers,
+                      "match": case.expect.match})  # fmt: skip
+    return cases
 
 
 def build(work: Path, distractors: int) -> Assistant:
@@ -139,7 +151,7 @@ def main() -> None:
     cache = Path.home() / ".cache" / "vn-report-assistant" / "bench"
     work = args.work or cache / f"answers-{args.distractors}"
     assistant = build(work, args.distractors)
-    seed = load_jsonl(QUESTIONS)
+    seed = load_seed(QUESTIONS)
     stats = latency(assistant, seed, args.repeat)  # first, while every question is new
     right, wrong = seed_score(assistant, seed)
     print(f"## {date.today()} · {platform.node()} · seed + {args.distractors} distractors\n")
