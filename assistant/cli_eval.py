@@ -11,7 +11,6 @@ Not here: scoring or report formats (`assistant.evaluation`).
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -66,7 +65,13 @@ def eval_run(
     index_dir: Path | None,
 ) -> None:
     """Run eval SUITES (files or folders) and score every case."""
-    from assistant.evaluation.report import changes, load_report, report_dict, write_reports
+    from assistant.evaluation.report import (
+        changes,
+        default_stem,
+        load_report,
+        report_dict,
+        write_reports,
+    )
     from assistant.evaluation.suite import find_suites, load_suite
 
     try:
@@ -79,7 +84,7 @@ def eval_run(
     settings = _adjusted(settings, llm, None)
     runs = [_run_one(suite, settings, index_dir, k) for suite in loaded]
     report = report_dict(runs)
-    stem = report_stem or _default_stem(loaded)
+    stem = report_stem or default_stem(loaded)
     json_path, md_path = write_reports(
         report, stem.with_suffix("") if stem.suffix in (".json", ".md") else stem
     )
@@ -160,12 +165,6 @@ def _print_changes(found, baseline: Path) -> None:
     for change in found:
         colour = {"newly failing": "red", "newly passing": "green"}.get(change.change, "yellow")
         out.print(f"  [{colour}]{change.change}[/] {change.suite}/{change.case}", highlight=False)
-
-
-def _default_stem(suites) -> Path:
-    folder = (suites[0].path.parent if suites[0].path else Path("evals")) / "reports"
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return folder / f"{'+'.join(suite.name for suite in suites)}-{stamp}"
 
 
 @eval_group.command("list")

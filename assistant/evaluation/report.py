@@ -11,12 +11,14 @@ Not here: the console table (the CLI renders it from the same data).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import SuiteError
 from assistant.evaluation.runner import SuiteRun
+from assistant.evaluation.suite import Suite
 
 
 def report_dict(runs: list[SuiteRun]) -> dict:
@@ -36,6 +38,13 @@ def report_dict(runs: list[SuiteRun]) -> dict:
             for run in runs
         ],
     }
+
+
+def default_stem(suites: list[Suite]) -> Path:
+    """`reports/<suite names>-<UTC time>` beside the first suite file."""
+    folder = (suites[0].path.parent if suites[0].path else Path("evals")) / "reports"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return folder / f"{'+'.join(suite.name for suite in suites)}-{stamp}"
 
 
 def write_reports(report: dict, stem: Path) -> tuple[Path, Path]:
@@ -142,5 +151,9 @@ def _case_row(case: dict) -> str:
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
 
+# Quotes come from articles: escaped so that no link, image or HTML in one renders.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>!|])")
+
+
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", " ".join(str(text).split()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -71,3 +72,12 @@ def test_a_bad_baseline_is_refused(tmp_path):
     path.write_text('{"cases": []}')
     with pytest.raises(SuiteError, match="not an eval report"):
         load_report(path)
+
+
+def test_article_text_in_the_markdown_report_cannot_render(tmp_path):
+    report = report_dict([run({"a": True})])
+    report["suites"][0]["cases"][0]["got"] = "![x](http://evil.example/a.png) <img src=x>"
+    _, md_path = write_reports(report, tmp_path / "r")
+    text = md_path.read_text("utf-8")
+    assert "![x]" not in text and not re.search(r"(?<!\\)<img", text)
+    assert "\\!\\[x\\](http://evil.example/a.png) \\<img src=x\\>" in text
