@@ -43,7 +43,8 @@ EXAMPLES = [
     "Kế hoạch số 43 của Ban Thường vụ Tỉnh ủy được ban hành ngày nào?",
     "Phát triển đảng viên mới được chú trọng ở những vùng, khu vực nào?",
 ]
-QUEUE_SIZE = 20
+QUEUE_SIZE = 20  # events waiting at most; one more is refused at once ("busy")
+CONCURRENCY = 2  # events (questions, uploads) running at once
 EMPTY_SOURCES = "<p><i>Nguồn của câu trả lời sẽ hiện ở đây.</i></p>"
 ARTICLE_COLUMNS = ["Tiêu đề", "Ngày", "Số đoạn", "Lập chỉ mục lúc", "Tệp"]
 
@@ -141,7 +142,8 @@ def settings_markdown(settings: Settings, assistant: Assistant) -> str:
 
 def build_app(settings: Settings, assistant: Assistant, service: IndexService) -> gr.Blocks:
     """The app's page; `assistant` answers every session's questions over `service`'s index."""
-    with gr.Blocks(title="Trợ lý báo cáo") as app:
+    # No analytics: Gradio would report every start to api.gradio.app and check its version.
+    with gr.Blocks(title="Trợ lý báo cáo", analytics_enabled=False) as app:
         gr.Markdown("## Trợ lý báo cáo\nHỏi về các bài viết đã lập chỉ mục; mỗi ý có nguồn.")
         turns = gr.State([])
         with gr.Tab("Hỏi đáp"), gr.Row():
@@ -195,6 +197,23 @@ def build_app(settings: Settings, assistant: Assistant, service: IndexService) -
     return app
 
 
+def configure_queue(app: gr.Blocks) -> gr.Blocks:
+    """The app's queue: `CONCURRENCY` events at once, `QUEUE_SIZE` waiting, the rest refused."""
+    return app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+
+
+def launch_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str, Any]:
+    """What `main` passes to `launch` besides host and port (the HTTP tests launch with it)."""
+    return {
+        "auth": auth,
+        "show_error": True,
+        # System fonts only: the default theme would fetch fonts from the internet.
+        "theme": gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
+        # Gradio keeps uploads in its temp folder, unlimited by default; no article is larger.
+        "max_file_size": settings.max_file_bytes,
+    }
+
+
 def check_binding(host: str, auth: tuple[str, str] | None, allow_remote: bool) -> None:
     """Refuse to serve beyond this machine without a login, unless told to."""
     loopback = host == "localhost"
@@ -236,15 +255,8 @@ def main(argv: list[str] | None = None) -> None:
         app = build_app(settings, build_assistant(settings, service), service)
     except AssistantError as error:
         sys.exit(f"error: {error}")
-    app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=2)
-    app.launch(
-        server_name=args.host,
-        server_port=args.port,
-        auth=auth,
-        show_error=True,
-        # System fonts only: the default theme would fetch fonts from the internet.
-        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
-    )
+    configure_queue(app)
+    app.launch(server_name=args.host, server_port=args.port, **launch_options(settings, auth))
 
 
 if __name__ == "__main__":

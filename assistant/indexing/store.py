@@ -10,16 +10,21 @@ Not here: deciding what to write (`updater.py`), ranking beyond Chroma's nearest
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from llama_index.core.schema import BaseNode, MetadataMode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from assistant.config import StoreSettings
 from assistant.errors import IndexStoreError
+
+log = logging.getLogger(__name__)
+_NO_CHUNK = "#catch-up#"  # never a chunk id (`article#version#n`): deleting it changes nothing
 
 
 def chroma_client(store: StoreSettings, index_dir: Path) -> Any:
@@ -110,6 +115,31 @@ class ChunkStore:
 
     def count(self) -> int:
         return self.collection.count()
+
+    def catch_up(self, writer_lock: Path) -> bool:
+        """Let this process's nearest-neighbour queries see chunks other processes wrote.
+
+        Chroma's local client loads a collection's vectors once per process and answers
+        queries from memory: `get` and `count` see another process's writes, queries do not,
+        until this process itself writes (chromadb 1.5, measured). The smallest write,
+        deleting an id that never exists, makes it replay what the others wrote. A write
+        takes the index's writer lock: False if another writer holds it (try again later).
+        """
+        lock = FileLock(str(writer_lock), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return False
+        except OSError as error:  # e.g. a read-only index folder: queries stay as they are
+            log.warning("cannot lock %s to refresh the Chroma collection: %s", writer_lock, error)
+            return True
+        try:
+            self.collection.delete(ids=[_NO_CHUNK])
+        except Exception as error:  # a stale answer beats no answer; the next update retries
+            log.warning("cannot refresh the Chroma collection %s: %s", self.name, error)
+        finally:
+            lock.release()
+        return True
 
     def drop(self) -> None:
         """Delete the whole collection (for `index rebuild`)."""

@@ -90,12 +90,14 @@ class HybridRetriever:
         self.min_coverage = min_coverage  # 0: the lexical list always takes part
 
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
+        if self.lexical is not None:  # first: following an update also refreshes dense
+            self.lexical = self.lexical.reloaded_if_replaced()
         dense_hits = self.dense.retrieve(question, k=self.dense_k) if self.dense_k > 0 else []
         lexical_hits: list[tuple[str, float]] = []
-        if self.lexical is not None:
-            self.lexical = self.lexical.reloaded_if_replaced()
-            if self.min_coverage <= 0 or self.lexical.coverage(question) >= self.min_coverage:
-                lexical_hits = self.lexical.retrieve(question, self.lexical_k)
+        if self.lexical is not None and (
+            self.min_coverage <= 0 or self.lexical.coverage(question) >= self.min_coverage
+        ):
+            lexical_hits = self.lexical.retrieve(question, self.lexical_k)
 
         scores: dict[str, dict[str, float]] = {}
         for rank, passage in enumerate(dense_hits, 1):

@@ -52,6 +52,11 @@ def lexical_dir(index_dir: Path, collection: str) -> Path:
     return index_dir / "lexical" / collection
 
 
+def _writer_lock(folder: Path) -> Path:
+    """`IndexService`'s writer lock of the index whose `lexical_dir` is `folder`."""
+    return folder.parent.parent / ".writer.lock"
+
+
 def ids_stamp(chunk_ids: Sequence[str]) -> str:
     """What the index must have been built from: the chunk ids and the tokenizer version."""
     digest = hashlib.sha256(TOKENIZER_VERSION.encode())
@@ -128,6 +133,9 @@ class LexicalIndex:
         store, folder, seen = self._source
         if _mtime(folder) == seen:
             return self
+        # The update may be another process's: dense queries must see its chunks too.
+        if not store.catch_up(_writer_lock(folder)):
+            return self  # a writer is still at work: follow it at the next question
         return open_lexical_index(store, folder)
 
     def save(self, folder: Path) -> None:
