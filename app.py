@@ -35,6 +35,7 @@ from assistant.ui.articles import (
     save_uploads,
     update_index,
 )
+from assistant.ui.evals import run_suite_html, suite_choices
 from assistant.ui.render import escape_markdown, reply_markdown, sources_html
 
 EXAMPLES = [
@@ -46,6 +47,7 @@ EXAMPLES = [
 QUEUE_SIZE = 20  # events waiting at most; one more is refused at once ("busy")
 CONCURRENCY = 2  # events (questions, uploads) running at once
 EMPTY_SOURCES = "<p><i>Nguồn của câu trả lời sẽ hiện ở đây.</i></p>"
+EVALS = Path(__file__).resolve().parent / "evals"
 ARTICLE_COLUMNS = ["Tiêu đề", "Ngày", "Số đoạn", "Lập chỉ mục lúc", "Tệp"]
 
 
@@ -184,6 +186,25 @@ def build_app(settings: Settings, assistant: Assistant, service: IndexService) -
 
             upload.click(on_upload, files, [table, status, message, files])
             delete.click(on_delete, chosen, [table, status, message])
+        with gr.Tab("Đánh giá"):
+            gr.Markdown(
+                "Chạy một bộ câu hỏi kiểm tra trong `evals/` (như `assistant eval run`): "
+                "mỗi câu hỏi được trả lời như ở tab Hỏi đáp rồi so với đáp án mong đợi."
+            )
+            with gr.Row():
+                suite = gr.Dropdown(
+                    suite_choices(EVALS), label="Bộ câu hỏi", value=_first(suite_choices(EVALS))
+                )
+                run_eval = gr.Button("Chạy", variant="primary")
+            eval_status = gr.Textbox(label="Kết quả đánh giá", interactive=False)
+            eval_report = gr.HTML()
+
+            def on_eval(path: str, progress: Any = gr.Progress()) -> Any:  # noqa: B008
+                return run_suite_html(
+                    path, settings, assistant, lambda f, what: progress(f, desc=what)
+                )
+
+            run_eval.click(on_eval, suite, [eval_status, eval_report])
         with gr.Tab("Cài đặt"):
             gr.Markdown(settings_markdown(settings, assistant))
 
@@ -212,6 +233,10 @@ def launch_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str
         # Gradio keeps uploads in its temp folder, unlimited by default; no article is larger.
         "max_file_size": settings.max_file_bytes,
     }
+
+
+def _first(choices: list[tuple[str, str]]) -> str | None:
+    return choices[0][1] if choices else None
 
 
 def check_binding(host: str, auth: tuple[str, str] | None, allow_remote: bool) -> None:

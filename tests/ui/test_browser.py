@@ -144,3 +144,14 @@ def test_files_outside_the_app_are_refused(app_url):
                 assert b"root:" not in response.read()
         except urllib.error.HTTPError as error:
             assert error.code in (403, 404)
+
+
+def test_the_seed_suite_runs_from_the_evals_tab(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Đánh giá").click()
+    page.get_by_role("button", name="Chạy", exact=True).click()
+    expect(page.get_by_label("Kết quả đánh giá")).to_have_value(
+        re.compile(r"^seed: ĐẠT\. Báo cáo: "), timeout=180_000
+    )
+    assert "✅ đúng" in page.locator(".eval-cases").inner_text()
