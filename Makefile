@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install models index run test test-fast lint format clean
+.PHONY: install models index run chroma test test-fast lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ index: models  ## build or update index/ from corpus/
 run: index  ## serve the web app on http://127.0.0.1:7860 (ASSISTANT_AUTH=user:pw for a login)
 	$(BIN)/python app.py
 
+CHROMA_HOST ?= 127.0.0.1
+CHROMA_PORT ?= 8000
+chroma: install  ## a Chroma server for ASSISTANT_STORE__MODE=http, data in index/chroma-server (docs/scaling.md)
+	$(BIN)/chroma run --path index/chroma-server --host $(CHROMA_HOST) --port $(CHROMA_PORT)
+
 test: models  ## the whole test suite, real-model tests included
 	$(BIN)/pytest
 
@@ -38,4 +43,5 @@ format: install
 	$(BIN)/ruff format .
 
 clean:  ## remove the venv and the built index (the models cache is kept)
-	rm -rf $(VENV) index/chroma index/lexical index/manifest.sqlite index/.writer.lock
+	rm -rf $(VENV) index/chroma index/chroma-server index/lexical index/manifest.sqlite \
+		index/.writer.lock

@@ -9,16 +9,25 @@ builds models or stores: that is `wiring.py`'s job.
 from __future__ import annotations
 
 import os
+import string
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
 DEFAULT_EMBEDDING_MODEL = "google/embeddinggemma-300m"
 DEFAULT_LLM_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + string.punctuation)
 
 
 def default_models_dir() -> Path:
@@ -74,7 +83,21 @@ class StoreSettings(BaseModel):
     )
     host: str = Field("127.0.0.1", description="Chroma server host (mode `http`).")
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port (mode `http`).")
+    ssl: bool = Field(False, description="Talk HTTPS to the Chroma server (mode `http`).")
+    token: SecretStr | None = Field(
+        None,
+        description="Sent as `Authorization: Bearer <token>` by Chroma's token client "
+        "(mode `http`). `chroma run` 1.5 checks no token itself: a proxy in front must.",
+    )
     collection_prefix: str = Field("articles", description="Prefix of the collection name.")
+
+    @field_validator("token")
+    @classmethod
+    def _token_fits_a_header(cls, token: SecretStr | None) -> SecretStr | None:
+        # Chroma's token client accepts exactly these characters; say so before connecting.
+        if token is not None and not set(token.get_secret_value()) <= _TOKEN_CHARS:
+            raise ValueError("may hold only ASCII letters, digits and punctuation")
+        return token
 
 
 class LLMSettings(BaseModel):

@@ -158,9 +158,15 @@ def build_assistant(settings: Settings, service: IndexService | None = None) -> 
 
     service = service or build_index_service(settings)
     if not service.is_built():
+        build = "build it with `assistant index update`"
+        if settings.store.mode == "http":  # a second writer would fight the first one
+            build = (
+                "run `assistant index update` on the one machine that updates the Chroma "
+                "server, and give other app machines a copy of its manifest.sqlite and "
+                "lexical/ (docs/scaling.md)"
+            )
         raise IndexStoreError(
-            f"no index in {settings.index} for model {service.model_name}; "
-            "build it with `assistant index update`"
+            f"no index in {settings.index} for model {service.model_name}; {build}"
         )
     llm = build_llm(settings)
     return Assistant(

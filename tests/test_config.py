@@ -57,6 +57,7 @@ def test_models_dir_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_
         ("ASSISTANT_CHUNKING__MAX_CHARS", "10", "chunking.max_chars"),
         ("ASSISTANT_EMBEDDING__BACKEND", "openai", "embedding.backend"),
         ("ASSISTANT_STORE__PORT", "99999", "store.port"),
+        ("ASSISTANT_STORE__TOKEN", "tok en", "store.token"),
     ],
 )
 def test_bad_values_name_the_field(
@@ -65,6 +66,15 @@ def test_bad_values_name_the_field(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
         load_settings()
+
+
+def test_the_store_token_is_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_STORE__MODE", "http")
+    monkeypatch.setenv("ASSISTANT_STORE__TOKEN", "s3cret-token")
+    settings = load_settings(store={"ssl": True})
+    assert settings.store.token.get_secret_value() == "s3cret-token"  # kept through the merge
+    assert settings.store.ssl and settings.store.mode == "http"
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.model_dump())
 
 
 def test_unknown_override_is_refused() -> None:

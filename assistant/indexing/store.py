@@ -5,7 +5,8 @@ mix. Chunks are written with `upsert` under deterministic ids (re-writing a vers
 idempotent) in llama-index's metadata layout, so llama-index's `ChromaVectorStore` and
 retrievers read them back as nodes.
 
-Not here: deciding what to write (`updater.py`), ranking beyond Chroma's nearest neighbours.
+Not here: deciding what to write (`updater.py`), ranking beyond Chroma's nearest neighbours,
+connecting to a Chroma server (`chroma_server.py`).
 """
 
 from __future__ import annotations
@@ -22,26 +23,28 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from assistant.config import StoreSettings
 from assistant.errors import IndexStoreError
+from assistant.indexing.chroma_server import ServerGuard, server_address_of, server_client
 
 log = logging.getLogger(__name__)
 _NO_CHUNK = "#catch-up#"  # never a chunk id (`article#version#n`): deleting it changes nothing
 
 
 def chroma_client(store: StoreSettings, index_dir: Path) -> Any:
-    """A Chroma client: files under `index_dir/chroma`, or a Chroma server."""
+    """A Chroma client: files under `index_dir/chroma`, or a Chroma server (`chroma_server.py`)."""
+    if store.mode == "http":
+        return server_client(store)
+
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
-        if store.mode == "http":
-            return chromadb.HttpClient(host=store.host, port=store.port, settings=chroma_settings)
         path = index_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        return chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+        )
     except Exception as error:  # chromadb raises many kinds; the user needs one message
-        where = f"{store.host}:{store.port}" if store.mode == "http" else str(index_dir)
-        raise IndexStoreError(f"cannot open the Chroma store at {where}: {error}") from error
+        raise IndexStoreError(f"cannot open the Chroma store at {index_dir}: {error}") from error
 
 
 def collection_name(prefix: str, model_name: str, dimension: int) -> str:
@@ -55,13 +58,22 @@ class ChunkStore:
 
     def __init__(self, client: Any, name: str) -> None:
         self.name = name
-        self.client = client
+        self.server = server_address_of(client)  # None: files or memory of this process
+        self.client = self._guarded(client)
         try:
-            self.collection = client.get_or_create_collection(
-                name, metadata={"hnsw:space": "cosine"}
-            )
+            self.collection = self._open_collection()
+        except IndexStoreError:
+            raise
         except Exception as error:
             raise IndexStoreError(f"cannot open the Chroma collection {name}: {error}") from error
+
+    def _guarded(self, target: Any) -> Any:
+        return target if self.server is None else ServerGuard(target, self.server)
+
+    def _open_collection(self) -> Any:
+        return self._guarded(
+            self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
+        )
 
     def upsert(self, nodes: Sequence[BaseNode]) -> None:
         """Write nodes (with embeddings); existing ids are overwritten, never duplicated."""
@@ -124,7 +136,10 @@ class ChunkStore:
         until this process itself writes (chromadb 1.5, measured). The smallest write,
         deleting an id that never exists, makes it replay what the others wrote. A write
         takes the index's writer lock: False if another writer holds it (try again later).
+        A Chroma server answers every client from its own memory: nothing to catch up.
         """
+        if self.server is not None:
+            return True
         lock = FileLock(str(writer_lock), timeout=0)
         try:
             lock.acquire()
@@ -144,6 +159,4 @@ class ChunkStore:
     def drop(self) -> None:
         """Delete the whole collection (for `index rebuild`)."""
         self.client.delete_collection(self.name)
-        self.collection = self.client.get_or_create_collection(
-            self.name, metadata={"hnsw:space": "cosine"}
-        )
+        self.collection = self._open_collection()
