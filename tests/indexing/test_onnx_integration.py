@@ -1,0 +1,68 @@
+"""The int8 ONNX export of the real model, made here and compared with fp32 (markers `model`,
+`slow`: the export takes a few minutes the first time, then it is cached and only verified).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.indexing.models import resolve_model_path
+from assistant.indexing.onnx_export import export_int8, verify_int8
+from tests.answering.passages import article_from_file, passages_of
+from tests.conftest import SEED
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+QUESTIONS = [
+    "Tổng số đảng viên toàn tỉnh là bao nhiêu?",
+    "Tỷ lệ chi bộ đã tổ chức đại hội là bao nhiêu?",
+    "Kế hoạch số 43 của Ban Thường vụ Tỉnh ủy được ban hành ngày nào?",
+]
+
+
+@pytest.fixture(scope="module")
+def int8(real_embedder):
+    from assistant.indexing.onnx_embedding import OnnxEmbedding
+
+    settings = load_settings(embedding={"variant": "int8"})
+    folder = resolve_model_path(settings.embedding.model, settings.models_dir)
+    export_int8(folder)  # made once per models cache; verified on every later call
+    return OnnxEmbedding(folder, "google/embeddinggemma-300m@int8")
+
+
+def cosine(a, b) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True)) / math.sqrt(
+        sum(x * x for x in a) * sum(y * y for y in b)
+    )
+
+
+def test_the_export_is_verified_and_shaped_like_the_original(int8, real_embedder):
+    settings = load_settings()
+    verify_int8(resolve_model_path(settings.embedding.model, settings.models_dir))
+    assert int8.dimension == real_embedder.dimension == 768
+    vector = int8.get_query_embedding(QUESTIONS[0])
+    assert abs(sum(v * v for v in vector) - 1) < 1e-4
+
+
+def test_int8_vectors_stay_close_to_fp32(int8, real_embedder):
+    chunks = [p.text for p in passages_of(article_from_file(SEED))][:8]
+    for ours, theirs in zip(
+        int8.get_text_embedding_batch(chunks), real_embedder.get_text_embedding_batch(chunks),
+        strict=True,
+    ):  # fmt: skip
+        assert cosine(ours, theirs) > 0.97
+    for question in QUESTIONS:
+        assert cosine(int8.get_query_embedding(question),
+                      real_embedder.get_query_embedding(question)) > 0.97  # fmt: skip
+
+
+def test_int8_ranks_the_seed_chunks_like_fp32(int8, real_embedder):
+    passages = passages_of(article_from_file(SEED))
+    texts = [f"title: {p.title} | text: {p.text}" for p in passages]
+    for model in (int8, real_embedder):
+        vectors = model.get_text_embedding_batch(texts)
+        query = model.get_query_embedding(QUESTIONS[0])
+        best = max(range(len(texts)), key=lambda i: cosine(vectors[i], query))
+        assert "27.350" in passages[best].text
