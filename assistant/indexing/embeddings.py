@@ -60,6 +60,9 @@ class QueryCache:
             del self._vectors[next(iter(self._vectors))]
         return vector
 
+    def clear(self) -> None:
+        self._vectors.clear()
+
     def __len__(self) -> int:
         return len(self._vectors)
 
@@ -126,6 +129,10 @@ class SentenceTransformerEmbedding(BaseEmbedding):
             show_progress_bar=False,
         )
         return vectors.tolist()
+
+    def clear_query_cache(self) -> None:
+        """Forget the cached questions (benchmarks time each question's first embedding)."""
+        self._cache.clear()
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._cache.get(query, lambda: self._encode([query], self.query_prompt_name)[0])
