@@ -294,16 +294,19 @@ def fmt_ranks(results: list[SizeResult], questions: list[Question]) -> str:
     return "\n".join(rows)
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
+def proc_value(file: str, key: str) -> str | None:
+    """The value of `key` in /proc/`file` (e.g. cpuinfo "model name"), or None."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        for line in Path("/proc", file).read_text().splitlines():
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return f"{os.cpu_count()} CPU cores ({cpu})"
+    return None
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} CPU cores ({proc_value('cpuinfo', 'model name') or 'unknown CPU'})"
 
 
 def write_doc(

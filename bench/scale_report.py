@@ -9,7 +9,8 @@ import datetime as dt
 import os
 import platform
 from importlib import metadata
-from pathlib import Path
+
+from bench.chunk_size import proc_value
 
 PACKAGES = (
     "llama-index-core",
@@ -27,19 +28,9 @@ QUALITIES = ("ours retrieve", "default vector", "default BM25")
 
 
 def machine(load_before: tuple, load_after: tuple) -> str:
-    cpu = "unknown CPU"
-    memory = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
-                break
-    except OSError:
-        pass
+    cpu = proc_value("cpuinfo", "model name") or "unknown CPU"
+    kib = proc_value("meminfo", "MemTotal")
+    memory = f"{int(kib.split()[0]) / 1024**2:.1f} GiB" if kib else "unknown"
     return (
         f"{cpu}, {os.cpu_count()} cores, {memory} RAM; load average "
         f"{load_before[0]:.2f} at the start, {load_after[0]:.2f} at the end"
