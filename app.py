@@ -192,9 +192,8 @@ def build_app(settings: Settings, assistant: Assistant, service: IndexService) -
                 "mỗi câu hỏi được trả lời như ở tab Hỏi đáp rồi so với đáp án mong đợi."
             )
             with gr.Row():
-                suite = gr.Dropdown(
-                    suite_choices(EVALS), label="Bộ câu hỏi", value=_first(suite_choices(EVALS))
-                )
+                choices = suite_choices(EVALS)  # each suite file read and checked once
+                suite = gr.Dropdown(choices, label="Bộ câu hỏi", value=_first(choices))
                 run_eval = gr.Button("Chạy", variant="primary")
             eval_status = gr.Textbox(label="Kết quả đánh giá", interactive=False)
             eval_report = gr.HTML()

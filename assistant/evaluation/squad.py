@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,31 +46,26 @@ def import_squad(
     cases: list[dict] = []
     skipped: list[str] = []
     ids: set[str] = set()
-    for a, item in enumerate(data):
-        title = normalize_inline(str(item.get("title") or f"Bài {a + 1}"))
-        for p, paragraph in enumerate(_list(item, "paragraphs", f"data[{a}]")):
-            where = f"data[{a}].paragraphs[{p}]"
-            context = normalize_text(str(paragraph.get("context") or ""))
-            if not context.strip():
-                skipped.append(f"{where}: empty context")
-                continue
-            key = hashlib.sha256(context.encode()).hexdigest()
-            if key not in files:
-                files[key] = f"{_slug(title)[:60] or 'bai'}-{len(files) + 1:05d}.md"
-                _write_article(corpus / files[key], title, context, source.name)
-            for q, qa in enumerate(_list(paragraph, "qas", where)):
-                case = _case(qa, files[key], f"{where}.qas[{q}]", len(cases) + 1)
-                if isinstance(case, str):
-                    skipped.append(case)
-                    continue
-                if case["id"] in ids:  # ids must be unique within a suite
-                    case["id"] = f"{case['id']}-{len(cases) + 1}"
-                ids.add(case["id"])
-                cases.append(case)
-                if limit and len(cases) >= limit:
-                    break
+    for title, where, paragraph in _paragraphs(data):
+        context = normalize_text(str(paragraph.get("context") or ""))
+        if not context.strip():
+            skipped.append(f"{where}: empty context")
+            continue
+        key = hashlib.sha256(context.encode()).hexdigest()
+        if key not in files:
+            files[key] = f"{_slug(title)[:60] or 'bai'}-{len(files) + 1:05d}.md"
+            _write_article(corpus / files[key], title, context, source.name)
+        for q, qa in enumerate(_list(paragraph, "qas", where)):
             if limit and len(cases) >= limit:
                 break
+            case = _case(qa, files[key], f"{where}.qas[{q}]", len(cases) + 1)
+            if isinstance(case, str):
+                skipped.append(case)
+                continue
+            if case["id"] in ids:  # ids must be unique within a suite
+                case["id"] = f"{case['id']}-{len(cases) + 1}"
+            ids.add(case["id"])
+            cases.append(case)
         if limit and len(cases) >= limit:
             break
     if not cases:
@@ -82,9 +78,18 @@ def import_squad(
         "cases": cases,
     }
     path = out / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(suite, allow_unicode=True, sort_keys=False, width=100))
+    text = yaml.safe_dump(suite, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(text, encoding="utf-8")
     impossible = sum(1 for case in cases if case["expect"].get("abstain"))
     return ImportReport(path, len(files), len(cases), impossible, skipped)
+
+
+def _paragraphs(data: list[dict]) -> Iterator[tuple[str, str, dict]]:
+    """(article title, where, paragraph) for every paragraph of every article."""
+    for a, item in enumerate(data):
+        title = normalize_inline(str(item.get("title") or f"Bài {a + 1}"))
+        for p, paragraph in enumerate(_list(item, "paragraphs", f"data[{a}]")):
+            yield title, f"data[{a}].paragraphs[{p}]", paragraph
 
 
 def _read(source: Path) -> list[dict]:
