@@ -1,17 +1,22 @@
-"""Lexical retrieval: a BM25 index (bm25s) over the chunks of one Chroma collection.
+"""Lexical retrieval: a BM25 index over the chunks of one Chroma collection.
 
 Chunks are tokenised by `assistant.text.tokens.lexical_tokens` (title tokens once per
 chunk, then the chunk text), so numbers, dates, unaccented questions and NFD input match.
-The index is persisted under `<index dir>/lexical/<collection>/`, beside Chroma, with a
-stamp: a hash of the collection's chunk ids (deterministic from article id and version, so
-any add, change or delete changes it) and the tokenizer version. An index whose stamp does
-not match the collection is stale and never served: `open_lexical_index` rebuilds it in
-memory from Chroma, and `sync_lexical_index` (run by `IndexService` after every update)
-rebuilds and saves it. Saving is atomic: a temp folder, then a rename.
+The index keeps each chunk's term counts and scores them with `bm25.Bm25`. It is persisted
+under `<index dir>/lexical/<collection>/`, beside Chroma, with a stamp: a hash of the
+collection's chunk ids (deterministic from article id and version, so any add, change or
+delete changes it), the tokenizer version and the file format. An index whose stamp does
+not match the collection is stale and never served as it is.
 
-A full rebuild per update is the design for now (cost measured in docs/benchmarks.md);
-incremental updates are a later issue. Not here: fusion with dense results, Passage
-building (`hybrid.py`), deciding when an update happens (`IndexService`).
+Updates are incremental: `sync_lexical_index` (run by `IndexService` after every update)
+loads the saved counts, drops the rows of chunks no longer stored, reads and tokenises only
+the chunks that are new, and saves. A chunk id names fixed text, so nothing else needs
+reading. `open_lexical_index` does the same in memory for a stale index, and builds from
+Chroma, page by page, when there is no readable index at all. Saving is atomic: a temp
+folder, then a rename.
+
+Not here: fusion with dense results, Passage building (`hybrid.py`), the BM25 arithmetic
+(`bm25.py`), deciding when an update happens (`IndexService`).
 """
 
 from __future__ import annotations
@@ -22,29 +27,25 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from assistant.errors import IndexStoreError
 from assistant.indexing.store import ChunkStore
+from assistant.retrieval.bm25 import Bm25, TermCounts
 from assistant.text.tokens import TOKENIZER_VERSION, lexical_tokens
 
 log = logging.getLogger(__name__)
 
 _META = "lexical.json"
 _IDS = "ids.json"
-_PAGE = 1000  # chunks read from Chroma per call while rebuilding
-
-
-def _bm25s() -> Any:
-    import bm25s
-
-    # bm25s sets its own logger to DEBUG, which prints "Building index..." on every build.
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    return bm25s
+_VOCAB = "vocab.json"
+_COUNTS = "counts.npz"
+# Bump when the saved files change: an index saved in another format is stale.
+FORMAT = "term-counts-1"
+_PAGE = 1000  # chunks read from Chroma per call
 
 
 def lexical_dir(index_dir: Path, collection: str) -> Path:
@@ -58,20 +59,24 @@ def _writer_lock(folder: Path) -> Path:
 
 
 def ids_stamp(chunk_ids: Sequence[str]) -> str:
-    """What the index must have been built from: the chunk ids and the tokenizer version."""
-    digest = hashlib.sha256(TOKENIZER_VERSION.encode())
+    """What the index must have been built from: chunk ids, tokenizer version, format."""
+    digest = hashlib.sha256(f"{TOKENIZER_VERSION}|{FORMAT}".encode())
     for chunk_id in sorted(chunk_ids):
         digest.update(b"\0" + chunk_id.encode())
     return digest.hexdigest()[:32]
 
 
-class LexicalIndex:
-    """BM25 over chunk texts, addressed by chunk id. Build, retrieve, save, load."""
+Chunk = tuple[str, str, str]  # (chunk id, text, title)
 
-    def __init__(self, ids: list[str], bm25: Any, stamp: str, tokenize: Callable) -> None:
-        self.ids = ids
-        self.stamp = stamp
-        self._bm25 = bm25  # None when there are no chunks
+
+class LexicalIndex:
+    """BM25 over chunk texts, addressed by chunk id. Build, update, retrieve, save, load."""
+
+    def __init__(self, counts: TermCounts, tokenize: Callable[[str], list[str]]) -> None:
+        self.counts = counts
+        self.ids = counts.ids
+        self.stamp = ids_stamp(counts.ids)
+        self._bm25 = Bm25(counts)
         self._tokenize = tokenize
         # Set by open_lexical_index: where a newer saved index would appear.
         self._source: tuple[ChunkStore, Path, int | None] | None = None
@@ -85,15 +90,15 @@ class LexicalIndex:
         *,
         tokenize: Callable[[str], list[str]] = lexical_tokens,
     ) -> LexicalIndex:
-        bm25s = _bm25s()
         titles = titles if titles is not None else [""] * len(texts)
-        pairs = zip(titles, texts, strict=True)
-        corpus = [tokenize(title) + tokenize(text) for title, text in pairs]
-        bm25 = None
-        if any(corpus):  # bm25s cannot index a corpus without a single token
-            bm25 = bm25s.BM25()
-            bm25.index(corpus, show_progress=False)
-        return cls(list(ids), bm25, ids_stamp(ids), tokenize)
+        chunks = zip(ids, texts, titles, strict=True)
+        return cls(_counted(TermCounts.empty(), chunks, tokenize), tokenize)
+
+    def updated(self, keep: Sequence[str], new: Iterator[Chunk]) -> LexicalIndex:
+        """This index with only the chunk ids in `keep`, plus the `new` chunks."""
+        kept = set(keep)
+        counts = self.counts.without({i for i in self.ids if i not in kept})
+        return LexicalIndex(_counted(counts, new, self._tokenize).compacted(), self._tokenize)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -105,22 +110,32 @@ class LexicalIndex:
         `the`): low coverage says the lexical list should not take part in fusion.
         """
         words = {token for token in self._tokenize(question) if "_" not in token}
-        if not words or self._bm25 is None:
+        if not words:
             return 0.0
-        return sum(1 for token in words if token in self._bm25.vocab_dict) / len(words)
+        return sum(1 for token in words if self._column(token) is not None) / len(words)
+
+    def _column(self, token: str) -> int | None:
+        """The token's column if some chunk still holds it."""
+        column = self.counts.vocab.get(token)
+        if column is None or self._bm25.doc_freqs[column] == 0:
+            return None
+        return column
 
     def retrieve(self, question: str, k: int) -> list[tuple[str, float]]:
         """Up to `k` (chunk_id, BM25 score) pairs, best first; only chunks sharing a token."""
-        if self._bm25 is None or k <= 0:
+        if not self.ids or k <= 0:
             return []
-        token_ids = self._bm25.get_tokens_ids(self._tokenize(question))
-        if not token_ids:
+        columns = [c for c in map(self._column, self._tokenize(question)) if c is not None]
+        if not columns:
             return []
-        scores = self._bm25.get_scores_from_ids(token_ids)
+        scores = self._bm25.scores(columns)
         k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        ranked = sorted(top, key=lambda i: (-scores[i], i))  # ties: stable by index order
-        return [(self.ids[i], float(scores[i])) for i in ranked if scores[i] > 0]
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        # Every chunk tied with the k-th, then ties broken by chunk id: the result does not
+        # depend on the order rows were added in (the update history).
+        tied = np.flatnonzero(scores >= max(kth, np.float32(1e-12)))
+        ranked = sorted(tied, key=lambda i: (-scores[i], self.ids[i]))[:k]
+        return [(self.ids[i], float(scores[i])) for i in ranked]
 
     def reloaded_if_replaced(self) -> LexicalIndex:
         """This index, or a fresh one if an update saved a new index since it was opened.
@@ -146,11 +161,15 @@ class LexicalIndex:
         temp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
         temp.mkdir()
         try:
-            if self._bm25 is not None:
-                self._bm25.save(str(temp), show_progress=False)
+            counts = self.counts
+            np.savez(temp / _COUNTS, indptr=counts.indptr, terms=counts.terms, counts=counts.counts)
+            tokens = [""] * len(counts.vocab)
+            for token, column in counts.vocab.items():
+                tokens[column] = token
+            (temp / _VOCAB).write_text(json.dumps(tokens, ensure_ascii=False), encoding="utf-8")
             (temp / _IDS).write_text(json.dumps(self.ids), encoding="utf-8")
             # The stamp is written last: a folder without it is incomplete, never loaded.
-            meta = {"stamp": self.stamp, "tokenizer": TOKENIZER_VERSION, "chunks": len(self)}
+            meta = {"stamp": self.stamp, "format": FORMAT, "chunks": len(self)}
             (temp / _META).write_text(json.dumps(meta), encoding="utf-8")
             old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
             if folder.exists():
@@ -170,15 +189,32 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        """Read a saved index; raises OSError/ValueError if it is missing or unreadable."""
-        bm25s = _bm25s()
-        stamp = cls.saved_stamp(folder)
-        if stamp is None:
-            raise FileNotFoundError(f"no lexical index in {folder}")
+        """Read a saved index; raises OSError/ValueError if it is missing, unreadable or
+        saved in another format."""
+        try:
+            meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no lexical index in {folder}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ValueError(f"the lexical index in {folder} is of another format")
         ids = json.loads((folder / _IDS).read_text(encoding="utf-8"))
-        has_bm25 = (folder / "params.index.json").exists()  # absent: nothing was indexed
-        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if has_bm25 else None
-        return cls(ids, bm25, stamp, lexical_tokens)
+        tokens = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
+        with np.load(folder / _COUNTS, allow_pickle=False) as arrays:
+            indptr, terms, counts = arrays["indptr"], arrays["terms"], arrays["counts"]
+        if len(indptr) != len(ids) + 1 or not len(terms) == len(counts) == indptr[-1]:
+            raise ValueError(f"the lexical index in {folder} is inconsistent")
+        vocab = {token: column for column, token in enumerate(tokens)}
+        index = cls(TermCounts(ids, vocab, indptr, terms, counts), lexical_tokens)
+        if index.stamp != meta.get("stamp"):
+            raise ValueError(f"the lexical index in {folder} does not match its stamp")
+        return index
+
+
+def _counted(counts: TermCounts, chunks: Iterator[Chunk], tokenize: Callable) -> TermCounts:
+    """`counts` plus the chunks, each tokenised as its title's tokens, then its text's."""
+    return counts.with_chunks(
+        (chunk_id, tokenize(title) + tokenize(text)) for chunk_id, text, title in chunks
+    )
 
 
 def _mtime(folder: Path) -> int | None:
@@ -193,32 +229,60 @@ def store_ids(store: ChunkStore) -> list[str]:
     return list(store.collection.get(include=[])["ids"])
 
 
-def read_chunks(store: ChunkStore, ids: list[str]) -> tuple[list[str], list[str], list[str]]:
-    """(ids, texts, titles) of the chunks in `ids` still stored, read from Chroma in pages."""
-    found: dict[str, tuple[str, str]] = {}
+def iter_chunks(store: ChunkStore, ids: Sequence[str]) -> Iterator[Chunk]:
+    """(id, text, title) of the chunks in `ids` still stored, read from Chroma a page at a
+    time (so a whole collection is never in memory at once); ids deleted meanwhile skipped."""
     for start in range(0, len(ids), _PAGE):
-        page = store.collection.get(
-            ids=ids[start : start + _PAGE], include=["documents", "metadatas"]
-        )
-        for chunk_id, text, meta in zip(
-            page["ids"], page["documents"], page["metadatas"], strict=True
-        ):
-            found[chunk_id] = (text or "", str((meta or {}).get("title", "")))
-    kept = [chunk_id for chunk_id in ids if chunk_id in found]  # deleted meanwhile: skip
-    return kept, [found[i][0] for i in kept], [found[i][1] for i in kept]
+        page_ids = list(ids[start : start + _PAGE])
+        page = store.collection.get(ids=page_ids, include=["documents", "metadatas"])
+        found = {
+            chunk_id: (text or "", str((meta or {}).get("title", "")))
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        }
+        for chunk_id in page_ids:
+            if chunk_id in found:
+                yield chunk_id, *found[chunk_id]
+
+
+def read_chunks(store: ChunkStore, ids: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(ids, texts, titles) of the chunks in `ids` still stored (benchmarks read them whole)."""
+    chunks = list(iter_chunks(store, ids))
+    return [c[0] for c in chunks], [c[1] for c in chunks], [c[2] for c in chunks]
 
 
 def index_from_store(store: ChunkStore, ids: list[str] | None = None) -> LexicalIndex:
     """Build the index from the chunk texts and titles stored in Chroma."""
-    return LexicalIndex.build(*read_chunks(store, sorted(store_ids(store) if ids is None else ids)))
+    ids = sorted(store_ids(store) if ids is None else ids)
+    return LexicalIndex(
+        _counted(TermCounts.empty(), iter_chunks(store, ids), lexical_tokens), lexical_tokens
+    )
+
+
+def _brought_up_to_date(store: ChunkStore, folder: Path, ids: list[str]) -> LexicalIndex:
+    """The saved index updated to the stored `ids`, or one built whole if none is readable."""
+    try:
+        saved = LexicalIndex.load(folder)
+    except FileNotFoundError:
+        return index_from_store(store, ids)
+    except (OSError, ValueError, KeyError) as error:
+        log.warning("lexical index in %s is unreadable (%s): rebuilding", folder, error)
+        return index_from_store(store, ids)
+    have = set(saved.ids)
+    new = sorted(chunk_id for chunk_id in ids if chunk_id not in have)
+    return saved.updated(ids, iter_chunks(store, new))
 
 
 def sync_lexical_index(store: ChunkStore, folder: Path) -> bool:
-    """Rebuild and save the persisted index if it is missing or stale; True if it was."""
+    """Bring the persisted index in step with the collection; True if it had to change.
+
+    Only the chunks added since the index was saved are read and tokenised.
+    """
     ids = store_ids(store)
     if LexicalIndex.saved_stamp(folder) == ids_stamp(ids):
         return False
-    index = index_from_store(store, ids)
+    index = _brought_up_to_date(store, folder, ids)
     try:
         index.save(folder)
     except OSError as error:
@@ -227,7 +291,8 @@ def sync_lexical_index(store: ChunkStore, folder: Path) -> bool:
 
 
 def open_lexical_index(store: ChunkStore, folder: Path) -> LexicalIndex:
-    """The saved index if it matches the collection; otherwise one rebuilt in memory."""
+    """The saved index if it matches the collection; otherwise brought up to date in memory
+    (never written: only the writer's `sync_lexical_index` writes)."""
     seen = _mtime(folder)  # before reading, so a save while we read is noticed later
     ids = store_ids(store)
     index = None
@@ -237,8 +302,8 @@ def open_lexical_index(store: ChunkStore, folder: Path) -> LexicalIndex:
         except (OSError, ValueError, KeyError) as error:
             log.warning("lexical index in %s is unreadable (%s): rebuilding", folder, error)
     else:
-        log.warning("lexical index in %s is missing or stale: rebuilding in memory", folder)
+        log.warning("lexical index in %s is missing or stale: updating it in memory", folder)
     if index is None:
-        index = index_from_store(store, ids)
+        index = _brought_up_to_date(store, folder, ids)
     index._source = (store, folder, seen)
     return index

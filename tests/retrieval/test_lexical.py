@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.indexing.index_service import IndexService
+from assistant.retrieval import lexical
 from assistant.retrieval.lexical import (
     LexicalIndex,
     ids_stamp,
@@ -170,3 +172,49 @@ def test_an_open_index_follows_an_update_saved_meanwhile(
     fresh = index.reloaded_if_replaced()
     assert fresh is not index
     assert any(chunk_id.startswith("b.txt#") for chunk_id, _ in fresh.retrieve("4321", 3))
+
+
+def test_an_update_tokenises_only_the_chunks_it_adds(
+    service: IndexService, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.update()
+    seed_chunks = set(service.open_store().chunk_ids(SEED_ID))
+    read: list[str] = []
+    original = lexical.iter_chunks
+
+    def recording(store, ids):
+        read.extend(ids)
+        return original(store, ids)
+
+    monkeypatch.setattr(lexical, "iter_chunks", recording)
+    _write(corpus_dir, "b.txt", "Bài thứ hai", "Hợp tác xã nuôi tôm có 4.321 thành viên.")
+    service.update()
+    assert read and all(chunk_id.startswith("b.txt#") for chunk_id in read)
+    assert not seed_chunks & set(read)
+    assert "b.txt" in _articles_found(service, "4321 thành viên")
+
+    read.clear()
+    (corpus_dir / "b.txt").unlink()
+    service.update()  # a delete reads nothing from Chroma but the ids
+    assert read == []
+    assert "b.txt" not in _articles_found(service, "4321 thành viên")
+
+
+def test_an_index_of_another_format_or_torn_is_rebuilt(
+    service: IndexService, caplog: pytest.LogCaptureFixture
+) -> None:
+    service.update()
+    folder = _folder(service)
+    store = service.open_store()
+    meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
+    (folder / "lexical.json").write_text(json.dumps({**meta, "format": "bm25s-0"}), "utf-8")
+    with pytest.raises(ValueError, match="another format"):
+        LexicalIndex.load(folder)
+    assert len(open_lexical_index(store, folder).ids) == store.count()
+
+    (folder / "lexical.json").write_text(json.dumps(meta), "utf-8")
+    (folder / "ids.json").write_text(json.dumps(["x#1"]), "utf-8")  # torn by hand
+    with pytest.raises(ValueError):
+        LexicalIndex.load(folder)
+    assert sorted(open_lexical_index(store, folder).ids) == sorted(store_ids(store))
+    assert "rebuilding" in caplog.text
