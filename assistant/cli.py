@@ -25,7 +25,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from assistant.config import Settings, load_settings
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, IndexStoreError
 
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -281,6 +281,68 @@ def index_status(settings: Settings, as_json: bool) -> None:
     )
     for _, why in status.rejected:
         out.print(f"[red]unreadable[/] {why}", highlight=False)
+
+
+def _local_index_service(settings: Settings, verb: str) -> Any:
+    from assistant.wiring import build_index_service
+
+    if settings.store.mode == "http":
+        raise IndexStoreError(
+            f"`index {verb}` works on a local index; with a Chroma server, back up the "
+            "server's --path folder with the server stopped (docs/reliability.md)"
+        )
+    return build_index_service(settings)
+
+
+@index.command("export")
+@_paths_options
+@click.argument("archive", type=click.Path(path_type=Path))
+def index_export(settings: Settings, archive: Path) -> None:
+    """Write the whole index (manifest, vectors, lexical index) to ARCHIVE (.tar.gz).
+
+    Updates wait meanwhile (it holds the writer lock); questions go on being answered.
+    """
+    from assistant.indexing.backup import export_index
+
+    service = _local_index_service(settings, "export")
+    info = export_index(settings.index, archive, service.writer_lock)
+    err.print(
+        f"exported {info.files} files ({info.bytes / 1e6:.1f} MB before compression, "
+        f"models: {', '.join(info.models) or 'none'}) to {info.path}",
+        highlight=False,
+    )
+
+
+@index.command("import")
+@_paths_options
+@click.argument("archive", type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the index that is there.")
+def index_import(settings: Settings, archive: Path, replace: bool) -> None:
+    """Restore an index written by `index export` (checked before anything changes).
+
+    Stop the app while importing; start it again afterwards.
+    """
+    from assistant.indexing.backup import import_index
+
+    service = _local_index_service(settings, "import")
+    info = import_index(archive, settings.index, service.writer_lock, replace)
+    status = service.status()
+    err.print(
+        f"imported {info.files} files into {settings.index}: {status.articles} articles, "
+        f"{status.chunks} chunks of {status.model}",
+        highlight=False,
+    )
+    if status.collection is None:
+        err.print(
+            f"[yellow]warning[/] the archive holds an index of {', '.join(info.models)}, "
+            f"not of the configured model {status.model}: questions need that model",
+            highlight=False,
+        )
+    elif service.open_store().count() != status.chunks:
+        raise IndexStoreError(
+            f"the imported index is inconsistent: the manifest lists {status.chunks} chunks, "
+            f"the store holds {service.open_store().count()}; run `assistant index update`"
+        )
 
 
 # ---- search -------------------------------------------------------------------------
