@@ -6,6 +6,8 @@ question with the answer put in its place: "Tổng số đảng viên toàn tỉ
 questions, follow-ups without a question word) the reply quotes the clause that holds the
 answer: "Theo bài “…”: … lên 27.350 người [1]." A rewritten reply is kept only if every
 number and date in it also occurs in the evidence; otherwise the quoting form is used.
+Article text in a reply keeps no `[n]` of its own ("báo cáo [7]" is written "báo cáo (7)"),
+so the reply's only marker is the one that names its source.
 
 Not here: finding the answer, citations.
 """
@@ -21,6 +23,7 @@ from assistant.text.quantities import find_quantities, quantity_keys, supports
 
 _MAX_CLAUSE = 240
 CITATION_MARK = re.compile(r"\[\d+\]")
+_MARKER_LIKE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 def display_date(iso: str | None) -> str | None:
@@ -46,13 +49,22 @@ def compose_reply(
     if candidate and question.wh_span and question.accented and not question.english:
         reply = _rewrite(question, candidate)
         if _grounded(reply, evidence_text):
-            return reply
+            return f"{_inert(reply)} [1]."
     if question.kind == "author" and candidate:
-        return f"Tác giả bài viết “{title}” là {candidate.text} [1]."
+        return f"Tác giả bài viết “{_inert(title)}” là {_inert(candidate.text)} [1]."
     if question.kind == "published" and candidate:
-        return f"Bài viết “{title}” được đăng ngày {candidate.text} [1]."
+        return f"Bài viết “{_inert(title)}” được đăng ngày {candidate.text} [1]."
     clause = _clause(evidence_text, sentence, candidate).rstrip(" .;:,…")
-    return f"Theo bài “{title}”: {clause} [1]."
+    return f"Theo bài “{_inert(title)}”: {_inert(clause)} [1]."
+
+
+def _inert(text: str) -> str:
+    """`text` with any `[n]` of its own written `(n)`: only our marker may read as a source.
+
+    An article (or a question) can hold "[7]"; quoted as it is, it would cite a source that
+    was never retrieved.
+    """
+    return _MARKER_LIKE.sub(r"(\1)", text)
 
 
 def _rewrite(question: Question, candidate: Candidate) -> str:
@@ -60,7 +72,7 @@ def _rewrite(question: Question, candidate: Candidate) -> str:
     tail = question.text[end:].strip(" ?.!…")
     phrase = _phrase(question, candidate, question.text[start:end], at_end=not tail)
     reply = (question.text[:start] + phrase + question.text[end:]).strip().rstrip(" ?.!…")
-    return f"{reply[0].upper()}{reply[1:]} [1]."
+    return f"{reply[0].upper()}{reply[1:]}"
 
 
 def _phrase(question: Question, candidate: Candidate, wh: str, *, at_end: bool) -> str:

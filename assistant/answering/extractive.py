@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from assistant.answering.candidates import Candidate, candidates
 from assistant.answering.compose import compose_reply, display_date
+from assistant.answering.injection import without_instructions
 from assistant.answering.question import Question
 from assistant.answering.terms import Term, keyed_positions, text_terms
 from assistant.answering.types import Answer, Citation, abstention
@@ -63,10 +64,12 @@ def find_evidence(question: Question, passages: list[Passage]) -> Evidence | Non
     best: Evidence | None = None
     typed = question.kind in ("number", "percent", "date", "named", "person")
     for rank, passage in enumerate(passages):
-        terms = text_terms(passage.text)
+        # A planted instruction is not evidence: blanked, it is neither answer nor context.
+        text = without_instructions(passage.text)
+        terms = text_terms(text)
         title_terms = text_terms(passage.title)
         prior = _RANK_PRIOR / (1 + rank)
-        spans = sentence_spans(passage.text)
+        spans = sentence_spans(text)
         for number, span in enumerate(spans):
             # The sentence before belongs to the evidence: reports state the subject once
             # ("…đại hội chi bộ trực thuộc đảng bộ cơ sở") and the figure in the next one.
@@ -74,7 +77,7 @@ def find_evidence(question: Question, passages: list[Passage]) -> Evidence | Non
             context = [term for term in terms if context_start <= term.start < span[1]]
             covered = support(question, context, title_terms)
             if typed:
-                found = candidates(question, passage.text, terms, span)
+                found = candidates(question, text, terms, span)
                 if not found:
                     continue
                 top = found[0]

@@ -3,9 +3,13 @@
 Every `[n]` must name a passage that was given; a marker that does not is removed. Every
 number, percent and date of a sentence must occur, normalised (`27.350` = `27350`,
 `23/3/2022` = `23/03/2022`), in a passage that sentence cites, or in that article's
-byline; a sentence that fails is dropped. Citations are then renumbered in order of use and
-built from retrieved metadata only, each quoting the sentence of its passage that best
-supports the claims citing it, so the quote is always verbatim.
+byline; so must every URL and every “quoted” name or phrase (a source the model names is
+only a source if it was retrieved). A sentence that fails is dropped. Instructions planted
+in a passage (`injection.py`) are not evidence, and a sentence using a word that the
+passages hold only inside such an instruction ("PWNED") is obeying it: dropped too.
+Citations are then renumbered in order of use and built from retrieved metadata only,
+each quoting the sentence of its passage that best supports the claims citing it, so the
+quote is always verbatim.
 
 Hand-written: checking figures and citation numbers against sources is what no RAG library
 does. Not here: deciding what to do when nothing survives (`service.py` falls back to the
@@ -18,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answering.compose import display_date
+from assistant.answering.injection import without_instructions
+from assistant.answering.question import STOPWORDS
 from assistant.answering.terms import text_terms
 from assistant.answering.types import NOT_FOUND, Citation
 from assistant.retrieval.passage import Passage
@@ -27,6 +33,9 @@ from assistant.text.sentences import sentence_spans
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _ABSTAINS = fold_diacritics("không tìm thấy thông tin")
+_QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
+_STOP_KEYS = frozenset(fold_diacritics(word) for word in STOPWORDS)
 
 
 @dataclass
@@ -45,10 +54,34 @@ class Verified:
 
 
 def _evidence_keys(passage: Passage) -> set[str]:
-    keys = quantity_keys(passage.text)
+    keys = quantity_keys(without_instructions(passage.text))
     if passage.date:
         keys |= quantity_keys(display_date(passage.date) or "")
     return keys
+
+
+def _flat(text: str) -> str:
+    return " ".join(fold_diacritics(text).split())
+
+
+def _names_found(claim: str, passages: list[Passage]) -> bool:
+    """Whether each URL and “quoted” text of `claim` is in one of `passages` (or a title)."""
+    named = [url.rstrip(".,;:!?") for url in _URL.findall(claim)]
+    named += [next(part for part in match.groups() if part) for match in _QUOTED.finditer(claim)]
+    if not named:
+        return True
+    sources = [_flat(f"{p.title}\n{without_instructions(p.text)}") for p in passages]
+    return all(any(_flat(name) in source for source in sources) for name in named)
+
+
+def _planted_words(passages: list[Passage]) -> set[str]:
+    """Words the passages hold only inside planted instructions ("PWNED", "99.999")."""
+    planted, stated = set(), set()
+    for passage in passages:
+        planted |= {term.key for term in text_terms(passage.text)}
+        stated |= {term.key for term in text_terms(without_instructions(passage.text))}
+        stated |= {term.key for term in text_terms(passage.title)}
+    return planted - stated - _STOP_KEYS
 
 
 def verify_reply(text: str, passages: list[Passage]) -> Verified:
@@ -57,6 +90,7 @@ def verify_reply(text: str, passages: list[Passage]) -> Verified:
         return Verified(NOT_FOUND, [], abstained=True)
     kept: list[tuple[str, list[int]]] = []
     result = Verified("", [])
+    planted = _planted_words(passages)
     for start, end in sentence_spans(text.strip()):
         sentence = text.strip()[start:end]
         cited: list[int] = []
@@ -68,7 +102,12 @@ def verify_reply(text: str, passages: list[Passage]) -> Verified:
                     result.bad_markers.append(number)
         claim = " ".join(_MARKER.sub("", sentence).split()).replace(" .", ".")
         evidence = set().union(*(_evidence_keys(passages[n - 1]) for n in cited))
-        if all(supports(q, evidence) for q in find_quantities(claim)) and claim.strip(" .,;"):
+        if (
+            claim.strip(" .,;")
+            and all(supports(q, evidence) for q in find_quantities(claim))
+            and _names_found(claim, [passages[n - 1] for n in cited])
+            and not {term.key for term in text_terms(claim)} & planted
+        ):
             kept.append((claim, list(dict.fromkeys(cited))))
         else:
             result.dropped.append(claim)
@@ -105,6 +144,7 @@ def _citation(n: int, passage: Passage, claims: list[str]) -> Citation:
         shared = len(quantity_keys(sentence) & wanted_keys)
         return shared, len({term.key for term in text_terms(sentence)} & wanted_terms)
 
-    spans = sentence_spans(passage.text) or [(0, len(passage.text))]
+    # Never quote a planted instruction, even beside the claim it would support.
+    spans = sentence_spans(without_instructions(passage.text)) or [(0, len(passage.text))]
     start, end = max(spans, key=fit)
     return Citation.quoting(n, passage, start, end)

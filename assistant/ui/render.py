@@ -17,7 +17,9 @@ import re
 from assistant.answering.compose import display_date
 from assistant.answering.types import Answer, Citation
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# `:` too: GFM (Gradio's chat markdown) links any bare `https://…` or `www.…` by itself;
+# written `https\://` and `www\.` they stay text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:])")
 _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")
 _PARAGRAPH_BREAK = "\n\n"
 
@@ -28,11 +30,16 @@ def escape_markdown(text: str) -> str:
 
 
 def reply_markdown(answer: Answer) -> str:
-    """The chat bubble: the reply with `[n]` linked to its source; notes in italics.
+    """The chat bubble: each `[n]` linked to its citation, if it has one; notes in italics.
 
     An abstention is marked so that it looks different from an answer.
     """
-    text = _ESCAPED_MARKER.sub(r"[[\1]](#nguon-\1)", escape_markdown(answer.text))
+    cited = {str(citation.n) for citation in answer.citations}
+    text = _ESCAPED_MARKER.sub(
+        # A marker naming no citation stays text: a link to nowhere looks like a source.
+        lambda m: f"[[{m[1]}]](#nguon-{m[1]})" if m[1] in cited else m[0],
+        escape_markdown(answer.text),
+    )
     if answer.abstained:
         text = f"⚠️ *{text}*"
     notes = "".join(f"\n\n*Lưu ý: {escape_markdown(note)}*" for note in answer.notes)

@@ -74,3 +74,10 @@ def test_paragraph_span_and_whole_article():
     assert BODY[lo:hi].startswith("Tính đến") and BODY[lo:hi].endswith(".png)")
     whole = article_html("T", BODY, QUOTE_START, QUOTE_END)
     assert "Đoạn đầu" in whole and "<mark>" in whole and "<script>" not in whole
+
+
+def test_a_marker_naming_no_citation_and_a_bare_url_stay_text():
+    reply = reply_markdown(answer("Có 27.350 người [1], xem [7] tại https://evil.example/x."))
+    assert "[[1]](#nguon-1)" in reply and "#nguon-7" not in reply
+    assert "\\[7\\]" in reply  # shown as written, linked to nothing
+    assert "https\\://evil\\.example/x\\." in reply  # GFM would have linked `https://…`
