@@ -5,7 +5,9 @@
 The app only renders what `assistant/` returns (`assistant.ui.render` turns answers into
 escaped HTML). It binds to 127.0.0.1 by default; `ASSISTANT_AUTH=user:password` turns on a
 login, and a non-loopback address is refused without one unless `--allow-remote` is given.
-The theme uses system fonts, so the page needs nothing from the internet.
+The theme uses system fonts, so the page needs nothing from the internet. uvicorn serves
+Gradio mounted inside an app of ours, behind `assistant.ui.http_guard.HttpGuard` (no CORS
+for other origins, no request header echoed back).
 
 Not here: answering, indexing or parsing (the `assistant` package does all of that).
 """
@@ -13,19 +15,26 @@ Not here: answering, indexing or parsing (the `assistant` package does all of th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
+import socket
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+from starlette.routing import Mount
 
 from assistant.answering.service import Assistant, ChatSession, Turn
 from assistant.answering.types import Answer
 from assistant.config import Settings, load_settings
-from assistant.corpus.reader import read_article
+from assistant.corpus.reader import find_article_file, read_article
 from assistant.errors import AssistantError, ConfigError
 from assistant.indexing.index_service import IndexService
 from assistant.ui.articles import (
@@ -36,6 +45,7 @@ from assistant.ui.articles import (
     update_index,
 )
 from assistant.ui.evals import run_suite_html, suite_choices
+from assistant.ui.http_guard import HttpGuard
 from assistant.ui.render import escape_markdown, reply_markdown, sources_html
 
 EXAMPLES = [
@@ -46,6 +56,7 @@ EXAMPLES = [
 ]
 QUEUE_SIZE = 20  # events waiting at most; one more is refused at once ("busy")
 CONCURRENCY = 2  # events (questions, uploads) running at once
+SHUTDOWN_GRACE_S = 5  # seconds running answers get to finish when the server stops
 EMPTY_SOURCES = "<p><i>Nguồn của câu trả lời sẽ hiện ở đây.</i></p>"
 EVALS = Path(__file__).resolve().parent / "evals"
 ARTICLE_COLUMNS = ["Tiêu đề", "Ngày", "Số đoạn", "Lập chỉ mục lúc", "Tệp"]
@@ -56,9 +67,10 @@ def article_bodies(settings: Settings, answer: Answer) -> dict[str, str]:
     bodies = {}
     corpus = settings.corpus.resolve()
     for citation in answer.citations:
-        path = (corpus / citation.article_id).resolve()
-        if not path.is_relative_to(corpus):
-            continue  # ids come from our own metadata, but never read outside the corpus
+        # Never outside the corpus; found under an NFD name too (files copied from macOS).
+        path = find_article_file(corpus, citation.article_id)
+        if path is None:
+            continue
         try:
             bodies[citation.article_id] = read_article(path, corpus, settings.max_file_bytes).body
         except (AssistantError, OSError):
@@ -222,8 +234,8 @@ def configure_queue(app: gr.Blocks) -> gr.Blocks:
     return app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
 
 
-def launch_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str, Any]:
-    """What `main` passes to `launch` besides host and port (the HTTP tests launch with it)."""
+def gradio_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str, Any]:
+    """What `serve` passes to `gr.mount_gradio_app` besides the app, path, host and port."""
     return {
         "auth": auth,
         "show_error": True,
@@ -231,7 +243,77 @@ def launch_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str
         "theme": gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
         # Gradio keeps uploads in its temp folder, unlimited by default; no article is larger.
         "max_file_size": settings.max_file_bytes,
+        "ssr_mode": False,  # no Node server in front of the guard
+        "enable_monitoring": False,  # no analytics dashboard behind a key printed to the console
     }
+
+
+def http_app(app: gr.Blocks, options: dict[str, Any], host: str, port: int) -> FastAPI:
+    """Gradio's routes mounted at / inside an app of ours, behind `HttpGuard`.
+
+    Gradio 6.31 grants CORS to any origin behind a non-loopback `Host` and echoes a `Range`
+    request's headers, login cookie included; it has no option against either, and `launch`
+    offers no way to put a middleware in front of its own. Mounting does.
+    """
+    outer = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)  # no routes of its own
+    outer.add_middleware(HttpGuard)
+    gr.mount_gradio_app(outer, app, "/", server_name=host, server_port=port, **options)
+    # `launch` runs the queue's events in the App it serves; a mount leaves the queue with the
+    # App `queue()` made, so cancelled runs, ended sessions and `close()` would reach the
+    # wrong one. Make them one, as `launch` does.
+    [served] = [route.app for route in outer.routes if isinstance(route, Mount)]
+    app.app = served
+    return outer
+
+
+class AppServer(uvicorn.Server):
+    """uvicorn serving `http_app`; `Blocks.close()` stops it as it stops `launch`'s server."""
+
+    def __init__(self, app: gr.Blocks, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.blocks = app
+        self.thread: threading.Thread | None = None
+        app.server = self  # what `Blocks.close()` closes, as `launch` sets it
+
+    def start(self) -> None:
+        """Serve from a background thread; return once the app answers."""
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        while not self.started:
+            if not self.thread.is_alive():  # uvicorn logged why (port taken...)
+                self.blocks.close(verbose=False)
+                raise OSError(f"cannot serve on {self.config.host}:{self.config.port}")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self.should_exit = True
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=SHUTDOWN_GRACE_S + 5)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # End Gradio's queue and its endless heartbeat streams first: uvicorn waits on them.
+        self.blocks.close(verbose=False)
+        await super().shutdown(sockets)
+
+
+def serve(
+    app: gr.Blocks,
+    settings: Settings,
+    auth: tuple[str, str] | None,
+    host: str,
+    port: int,
+    log_level: str = "info",
+) -> AppServer:
+    """The app's HTTP server, not yet started: `run()` blocks, `start()` runs it in a thread."""
+    config = uvicorn.Config(
+        http_app(app, gradio_options(settings, auth), host, port),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )
+    return AppServer(app, config)
 
 
 def _first(choices: list[tuple[str, str]]) -> str | None:
@@ -280,7 +362,9 @@ def main(argv: list[str] | None = None) -> None:
     except AssistantError as error:
         sys.exit(f"error: {error}")
     configure_queue(app)
-    app.launch(server_name=args.host, server_port=args.port, **launch_options(settings, auth))
+    server = serve(app, settings, auth, args.host, args.port)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once shut down
+        server.run()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 One bad file never stops the others: it is reported in `CorpusScan.rejected` with a message
 that names it, and an empty file is listed in `skipped`. Files over the size limit are
-refused from their size alone, before being read. Hidden files and folders are ignored.
+refused from their size alone, before being read, and no read goes past the limit. Hidden
+files and folders are ignored. `find_article_file` maps an article id back to its file.
 
 Not here: what to do with the articles (indexing decides), watching the folder.
 """
@@ -10,6 +11,7 @@ Not here: what to do with the articles (indexing decides), watching the folder.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,15 +78,28 @@ def parse_article_bytes(data: bytes, relative_path: Path) -> Article:
 
 
 def read_article(path: Path, corpus_dir: Path, max_bytes: int) -> Article:
-    """Read and parse the article file at `path` (inside `corpus_dir`)."""
+    """Read and parse the article file at `path` (inside `corpus_dir`).
+
+    At most `max_bytes + 1` bytes are ever read, even from a file that grows after its size
+    was checked (a copy still in progress), so memory stays bounded by the limit.
+    """
     relative = path.relative_to(corpus_dir)
+    name = relative.as_posix()
     size = path.stat().st_size
     if size > max_bytes:
         raise ArticleError(
-            f"{relative.as_posix()}: {size:,} bytes is over the {max_bytes:,}-byte limit "
+            f"{name}: {size:,} bytes is over the {max_bytes:,}-byte limit "
             "(raise ASSISTANT_MAX_FILE_BYTES to allow it)"
         )
-    return parse_article_bytes(path.read_bytes(), relative)
+    with path.open("rb") as file:
+        # Asking for the checked size (not the limit) keeps the read buffer small; the
+        # extra byte notices a file that grew since, whose rest is read up to the limit.
+        data = file.read(size + 1)
+        if len(data) > size:
+            data += file.read(max_bytes + 1 - len(data))
+    if len(data) > max_bytes:
+        raise ArticleError(f"{name}: grew past the {max_bytes:,}-byte limit while being read")
+    return parse_article_bytes(data, relative)
 
 
 def article_files(corpus_dir: Path) -> Iterator[Path]:
@@ -95,6 +110,22 @@ def article_files(corpus_dir: Path) -> Iterator[Path]:
             continue
         if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
             yield path
+
+
+def find_article_file(corpus_dir: Path, article_id: str) -> Path | None:
+    """The file of `article_id` inside `corpus_dir`, or None if there is none.
+
+    Ids are NFC but a file copied from macOS may carry an NFD name, so a miss by name is
+    looked up among the article files. A path resolving outside the corpus is never returned.
+    """
+    root = corpus_dir.resolve()
+    for candidate in (root / article_id, root / unicodedata.normalize("NFD", article_id)):
+        if candidate.is_file() and candidate.resolve().is_relative_to(root):
+            return candidate
+    for path in article_files(root):
+        if article_id_for(path.relative_to(root)) == article_id:
+            return path if path.resolve().is_relative_to(root) else None
+    return None
 
 
 def scan_corpus(corpus_dir: Path, max_bytes: int) -> CorpusScan:
@@ -119,7 +150,13 @@ def scan_corpus(corpus_dir: Path, max_bytes: int) -> CorpusScan:
             continue
         if article.id in seen:
             # Two file names that differ only in Unicode form (NFC/NFD) name one article.
-            scan.rejected.append((name, f"{name}: same article id as {seen[article.id]}"))
+            scan.rejected.append(
+                (
+                    name,
+                    f"{name}: same article id as {seen[article.id]} (the same name in "
+                    "another Unicode form, NFC/NFD); keep one of the two files",
+                )
+            )
             continue
         seen[article.id] = name
         scan.articles.append(article)

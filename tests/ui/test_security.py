@@ -1,9 +1,10 @@
 """The web app over real HTTP: files, login, CORS, uploads, the queue, offline page, fresh index.
 
-The real app (`build_app`, `configure_queue`, `launch_options`, as `main` uses them) runs in
-this process on a free loopback port, over a temporary index of the seed article built with
-the hashing embedder (no model), and is driven as a browser or `gradio_client` would drive it.
-What Gradio 6.31 does, read in its `routes.py` and `route_utils.py` and pinned here:
+The real app (`build_app`, `configure_queue`, `serve`, as `main` uses them: Gradio mounted
+behind our `HttpGuard`, served by uvicorn) runs in this process on a free loopback port, over
+a temporary index of the seed article built with the hashing embedder (no model), and is
+driven as a browser or `gradio_client` would drive it. What Gradio 6.31 does, read in its
+`routes.py` and `route_utils.py` and pinned here:
 
 - `/gradio_api/file=` serves only Gradio's upload folder and cache (`is_allowed_file`), with
   403 for anything else; an upload whose type is not in `XSS_SAFE_MIMETYPES` (HTML, SVG,
@@ -11,8 +12,8 @@ What Gradio 6.31 does, read in its `routes.py` and `route_utils.py` and pinned h
 - With `auth`, routes carry a `login_check` dependency (401) except the login page and its
   assets, and a few that act only on an unguessable event or session id (`OWN_CHECK`).
 - CORS: with a loopback `Host`, only a loopback `Origin` is granted; with any other `Host`
-  every origin is (a Gradio weakness, pinned as an expected failure, as is its echo of the
-  request's headers, login cookie included, in answers to a `Range` request).
+  every origin is, and a `Range` request is answered with the request's own headers, login
+  cookie included. `HttpGuard` takes both away (sections 3, 4 and 8 check it).
 - A full queue answers `503 Queue is full. Max size is 20 and size is 20.` at once; the
   browser shows "This application is currently busy. Please try again.", and
   `gradio_client` raises `QueueError("Queue is full! Please try again.")`.
@@ -29,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -49,13 +51,14 @@ from app import (
     QUEUE_SIZE,
     build_app,
     configure_queue,
-    launch_options,
     respond,
+    serve,
     upload_articles,
 )
 from assistant.answering.service import MAX_QUESTION_CHARS
 from assistant.config import Settings, load_settings
 from assistant.ui.articles import LOCKED_MESSAGE, update_index
+from assistant.ui.http_guard import HttpGuard
 from assistant.wiring import build_assistant, build_index_service
 from tests.conftest import PROJECT, SEED
 
@@ -94,18 +97,16 @@ def _settings(root: Path) -> Settings:
 
 
 @contextmanager
-def _served(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None) -> Iterator[str]:
+def _served(
+    app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None
+) -> Iterator[SimpleNamespace]:
+    """The app served as `main` serves it: (url, the ASGI app uvicorn runs)."""
     configure_queue(app)
     port = _free_port()
-    app.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        **launch_options(settings, auth),
-    )
+    server = serve(app, settings, auth, "127.0.0.1", port, log_level="warning")
+    server.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", http=server.config.app)
     finally:
         app.close()
 
@@ -117,8 +118,10 @@ def site(tmp_path_factory):
     service = build_index_service(settings)
     service.update()
     app = build_app(settings, build_assistant(settings, service), service)
-    with _served(app, settings, AUTH) as url:
-        yield SimpleNamespace(url=url, app=app, settings=settings, service=service)
+    with _served(app, settings, AUTH) as served:
+        yield SimpleNamespace(
+            url=served.url, http=served.http, app=app, settings=settings, service=service
+        )
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +275,7 @@ OWN_CHECK = {
     ("POST", "/gradio_api/cancel"): (200, {"success": True}),  # a no-op for unknown ids
     ("POST", "/gradio_api/reset"): (200, {"success": True}),
     ("POST", "/gradio_api/reset/"): (200, {"success": True}),
-    ("GET", "/monitoring/{key}"): (403, {"detail": "Invalid key."}),
+    ("GET", "/monitoring/{key}"): (403, {"detail": "Monitoring is not enabled."}),
     ("GET", "/gradio_api/custom_component/{id}/{environment}/{type}/{file_name}"): (404, None),
     ("POST", "/gradio_api/run-history/connect"): (401, None),
     ("GET", "/gradio_api/run-history/buckets"): (401, None),
@@ -320,8 +323,8 @@ BODIES = {
 }
 
 
-def app_routes(app: gr.Blocks) -> list[tuple[str, str]]:
-    """(method, path) of every route of the running FastAPI app, included routers too."""
+def app_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route of the served ASGI app, mounted apps and routers too."""
 
     def walk(routes, prefix: str):
         for route in routes:
@@ -335,7 +338,7 @@ def app_routes(app: gr.Blocks) -> list[tuple[str, str]]:
                     if method != "HEAD":
                         yield method, prefix + route.path
 
-    return sorted(set(walk(app.app.routes, "")))
+    return sorted(set(walk(app.routes, "")))
 
 
 def _request(client: httpx.Client, method: str, route: str) -> httpx.Response:
@@ -348,8 +351,9 @@ def _request(client: httpx.Client, method: str, route: str) -> httpx.Response:
 
 
 def test_every_route_but_the_login_page_needs_the_login(site, anonymous) -> None:
-    routes = app_routes(site.app)
+    routes = app_routes(site.http)
     assert ("POST", "/gradio_api/queue/join") in routes  # the walk reached the API router
+    assert ("GET", "/docs") not in routes  # our outer app adds no FastAPI docs pages
     assert len(routes) > 60
     unexpected = []
     for method, route in routes:
@@ -413,32 +417,64 @@ def _simple(client: httpx.Client, path: str, origin: str, host: str | None = Non
     return client.post(path, content=b"{}", headers={**headers, "Content-Type": "text/plain"})
 
 
+def _cors_headers(response: httpx.Response) -> list[str]:
+    return [name for name in response.headers if name.startswith("access-control-")]
+
+
+def _origin_of(host: str, port: int | None = None) -> str:
+    name = host.split(":")[0]
+    return f"http://{name}:{port}" if port else f"http://{host}"
+
+
+# Gradio itself would grant the last one: any loopback page, whatever its port.
+FOREIGN = [EVIL, "null", "http://127.0.0.1.evil.example", "http://127.0.0.1:1"]
+
+
 @pytest.mark.parametrize("path", CORS_PATHS)
-@pytest.mark.parametrize("origin", [EVIL, "null", "http://127.0.0.1.evil.example"])
+@pytest.mark.parametrize("origin", FOREIGN)
 def test_another_origin_gets_no_cors_grant(session, path, origin) -> None:
     for response in (_preflight(session, path, origin), _simple(session, path, origin)):
-        assert "access-control-allow-origin" not in response.headers, response.headers
+        assert _cors_headers(response) == [], response.headers
 
 
 def test_the_apps_own_origin_is_granted(site, session) -> None:
-    """The check above can see a grant: Gradio gives one to a loopback page."""
+    """The check above can see a grant: the page's own origin keeps Gradio's."""
     response = _simple(session, "/config", site.url)
+    assert response.status_code == 200 and response.json()["title"] == "Trợ lý báo cáo"
     assert response.headers["access-control-allow-origin"] == site.url
+    assert response.headers["access-control-allow-credentials"] == "true"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gradio 6.31 (CustomCORSMiddleware.is_valid_origin) grants every Origin, with "
-    "credentials, when the Host header is not a loopback name: a LAN address "
-    "(--allow-remote, or ASSISTANT_AUTH on 0.0.0.0) or a proxy that forwards Host",
-)
 @pytest.mark.parametrize("host", ["192.168.1.20:7860", "assistant.example.org"])
 def test_another_origin_gets_no_grant_beyond_loopback(session, host) -> None:
-    for response in (
-        _preflight(session, "/gradio_api/queue/join", EVIL, host),
-        _simple(session, "/config", EVIL, host),
-    ):
-        assert "access-control-allow-origin" not in response.headers
+    """Gradio 6.31 grants every origin, with credentials, behind a non-loopback `Host`
+    (`CustomCORSMiddleware.is_valid_origin`): a LAN address or a proxy forwarding `Host`."""
+    for origin in (EVIL, "null", f"https://{host}", _origin_of(host, port=8443)):
+        for response in (
+            _preflight(session, "/gradio_api/queue/join", origin, host),
+            _simple(session, "/config", origin, host),
+        ):
+            assert _cors_headers(response) == [], (origin, response.headers)
+
+
+@pytest.mark.parametrize("host", ["192.168.1.20:7860", "assistant.example.org"])
+def test_a_same_origin_request_beyond_loopback_still_works(session, host) -> None:
+    """The page as a proxy or LAN address serves it: its own origin, its own `Host`."""
+    origin = _origin_of(host)
+    response = _simple(session, "/config", origin, host)
+    assert response.status_code == 200 and response.json()["title"] == "Trợ lý báo cáo"
+    assert response.headers["access-control-allow-origin"] == origin
+    preflight = _preflight(session, "/gradio_api/queue/join", origin, host)
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == origin
+    asked = session.post(
+        "/gradio_api/call/on_ask",
+        json={"data": [QUESTION, [], []]},
+        headers={"Origin": origin, "Host": host},
+    )
+    assert asked.status_code == 200, asked.text
+    kind, data = _outcome(session, asked.json()["event_id"])
+    assert kind == "complete" and "27\\\\.350" in data
 
 
 # 4. Uploaded pages come back as downloads, never as pages ---------------------------------
@@ -483,15 +519,19 @@ def test_uploaded_html_and_svg_are_served_as_downloads(session) -> None:
             assert response.headers["content-disposition"].startswith("attachment"), target
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gradio 6.31 (route_utils.file_fetch) answers a Range request with the request's "
-    "own headers, the HttpOnly login cookie among them, where a script could read it",
-)
 def test_a_range_request_does_not_echo_the_login_cookie(session) -> None:
+    """Gradio 6.31 (`route_utils.file_fetch`) answers a `Range` request with the request's
+    own headers, the HttpOnly login cookie among them, where a script could read it."""
     [path] = _upload(session, {"bai.txt": ("text/plain", b"0123456789")})
-    response = session.get(f"/gradio_api/file={path}", headers={"Range": "bytes=0-3"})
-    assert "cookie" not in response.headers
+    response = session.get(
+        f"/gradio_api/file={path}",
+        headers={"Range": "bytes=0-3", "Authorization": "Bearer x", "X-Secret": "s3cret"},
+    )
+    assert response.status_code == 206 and response.content == b"0123"
+    assert response.headers["content-range"] == "bytes 0-3/10"
+    echoed = {"cookie", "authorization", "x-secret", "host", "user-agent", "range", "accept"}
+    assert echoed & set(response.headers) == set(), response.headers
+    assert "s3cret" not in str(response.headers.raw)
 
 
 def test_uploaded_text_is_served_as_plain_text(session) -> None:
@@ -532,9 +572,9 @@ def busy_site(site):
     assistant = build_assistant(site.settings, site.service)
     gated = assistant.retriever = GatedRetriever(assistant.retriever)
     app = build_app(site.settings, assistant, site.service)
-    with _served(app, site.settings, None) as url:
+    with _served(app, site.settings, None) as served:
         try:
-            yield url, gated
+            yield served.url, gated
         finally:
             gated.gate.set()  # before closing: no worker is left waiting
 
@@ -748,3 +788,137 @@ def test_an_upload_while_another_process_holds_the_index_is_kept(tmp_path) -> No
 
     assert update_index(service).startswith("Đã thêm 1 bài")
     assert "7\\.919" in _reply(assistant, settings, NEW_QUESTION)
+
+
+# 8. How the app is served: one App, a prompt stop, the guard on its own -------------------
+
+
+def test_the_queue_runs_events_in_the_app_it_serves(site) -> None:
+    """As `launch` does: cancelled runs, ended sessions and `close()` reach the served App."""
+    [mounted] = [route.app for route in site.http.routes if hasattr(route, "routes")]
+    assert site.app.app is mounted
+
+
+def test_closing_the_app_ends_its_heartbeat_streams_at_once(site) -> None:
+    """uvicorn waits for open responses when it stops; Gradio's heartbeats never end alone."""
+    app = build_app(site.settings, build_assistant(site.settings, site.service), site.service)
+    with (
+        _served(app, site.settings, None) as served,
+        httpx.stream("GET", f"{served.url}/gradio_api/heartbeat/x", timeout=10) as heartbeat,
+    ):
+        assert heartbeat.status_code == 200
+        started = time.monotonic()
+        app.close()
+        took = time.monotonic() - started
+    assert took < 3.0  # not the 5 s grace period
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(served.url)
+
+
+def test_main_serves_behind_the_guard_and_stops_on_ctrl_c(tmp_path) -> None:
+    """`python app.py` (what `make run` starts): login, no foreign CORS, a prompt Ctrl-C."""
+    settings = _settings(tmp_path)
+    build_index_service(settings).update()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS": str(settings.corpus),
+        "ASSISTANT_INDEX": str(settings.index),
+        "ASSISTANT_MODELS_DIR": str(settings.models_dir),
+        "ASSISTANT_EMBEDDING__BACKEND": "hashing",
+        "ASSISTANT_AUTH": ":".join(AUTH),
+    }
+    app = subprocess.Popen(
+        [sys.executable, str(PROJECT / "app.py"), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and app.poll() is None:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        with httpx.Client(base_url=url, timeout=20) as client:
+            assert client.get("/config").status_code == 401
+            client.post("/login", data={"username": AUTH[0], "password": AUTH[1]})
+            assert client.get("/config").status_code == 200
+            assert _cors_headers(_simple(client, "/config", EVIL, "lan.example:7860")) == []
+            with client.stream("GET", "/gradio_api/heartbeat/x") as heartbeat:
+                assert heartbeat.status_code == 200
+                started = time.monotonic()
+                app.send_signal(signal.SIGINT)
+                output, _ = app.communicate(timeout=30)
+        assert app.returncode == 0, output
+        assert time.monotonic() - started < 4.0  # the heartbeat did not hold the shutdown
+        assert "Traceback" not in output
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(timeout=30)
+
+
+async def _leaky_app(scope, receive, send) -> None:
+    """An app that grants CORS to everyone and echoes every request header back."""
+    headers = [
+        *scope["headers"],
+        (b"content-type", b"text/plain"),
+        (b"set-cookie", b"phien=moi; HttpOnly"),
+        (b"Cookie", b"dat-san=1"),  # not asked for, still never sent
+        (b"access-control-allow-origin", b"*"),
+        (b"access-control-allow-credentials", b"true"),
+        (b"vary", b"Origin"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.fixture
+def guarded() -> Iterator[httpx.Client]:
+    from starlette.testclient import TestClient
+
+    client = TestClient(HttpGuard(_leaky_app), base_url="http://app.example")  # no lifespan
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_the_guard_never_sends_a_cookie_or_an_echoed_header(guarded) -> None:
+    response = guarded.get(
+        "/", headers={"Cookie": "phien=cu", "Authorization": "Basic eDp5", "X-Trace": "t1"}
+    )
+    assert response.text == "ok"
+    names = [name.lower() for name, _ in response.headers.raw]
+    assert b"cookie" not in names and b"authorization" not in names
+    assert b"x-trace" not in names and b"user-agent" not in names and b"host" not in names
+    assert response.headers["set-cookie"] == "phien=moi; HttpOnly"  # the login still works
+    assert response.headers["content-type"] == "text/plain"
+    assert response.headers["vary"] == "Origin"
+    assert _cors_headers(response) == []  # no Origin: nothing to grant
+
+
+@pytest.mark.parametrize(
+    ("origin", "granted"),
+    [
+        ("http://app.example", True),
+        ("HTTP://APP.EXAMPLE:80", True),
+        ("https://app.example", False),
+        ("http://app.example:8080", False),
+        ("http://evil.example", False),
+        ("http://app.example.evil.example", False),
+        ("http://user@app.example", False),
+        ("http://app.example/path", False),
+        ("null", False),
+        ("", False),
+    ],
+)
+def test_the_guard_grants_cors_only_to_the_own_origin(guarded, origin, granted) -> None:
+    response = guarded.get("/", headers={"Origin": origin})
+    assert bool(_cors_headers(response)) is granted, response.headers
+    assert response.text == "ok"
