@@ -46,7 +46,7 @@ from assistant.ui.articles import (
 )
 from assistant.ui.evals import run_suite_html, suite_choices
 from assistant.ui.http_guard import HttpGuard
-from assistant.ui.render import escape_markdown, reply_markdown, sources_html
+from assistant.ui.render import draft_markdown, reply_markdown, sources_html
 
 EXAMPLES = [
     "Tổng số đảng viên toàn tỉnh là bao nhiêu?",
@@ -102,7 +102,7 @@ def respond(
                 yield [*history, reply], sources, session.turns, ""
             else:
                 draft += event
-                partial = {"role": "assistant", "content": escape_markdown(draft) + " …"}
+                partial = {"role": "assistant", "content": draft_markdown(draft)}
                 yield [*history, partial], EMPTY_SOURCES, session.turns, ""
     except AssistantError as error:
         raise gr.Error(str(error)) from error

@@ -29,6 +29,19 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+DRAFT_LABEL = "Bản nháp của mô hình, chưa kiểm chứng; câu trả lời đã kiểm chứng sẽ thay thế nó"
+
+
+def draft_markdown(draft: str) -> str:
+    """An LLM's text while it streams: escaped, quoted, and labelled as not yet checked.
+
+    Verification runs once the reply is complete; until then the reader must not take the
+    draft's figures for the answer (a model can repeat what an article told it to say).
+    """
+    quoted = "\n> ".join(escape_markdown(line) for line in draft.split("\n"))
+    return f"⏳ *{DRAFT_LABEL}:*\n\n> {quoted} …"
+
+
 def reply_markdown(answer: Answer) -> str:
     """The chat bubble: each `[n]` linked to its citation, if it has one; notes in italics.
 

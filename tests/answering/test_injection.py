@@ -26,7 +26,7 @@ from assistant.answering.question import analyse
 from assistant.answering.service import REPLACED_NOTE
 from assistant.answering.types import Answer
 from assistant.corpus.reader import read_article
-from assistant.ui.render import reply_markdown, sources_html
+from assistant.ui.render import DRAFT_LABEL, reply_markdown, sources_html
 from assistant.wiring import build_assistant
 from tests.conftest import SEED
 from tests.fakes import ScriptedLLM
@@ -277,7 +277,11 @@ def test_nothing_renders_in_the_chat_while_the_reply_streams(settings, assistant
     for history, sources, _, _ in events:
         assert_inert_markdown(history[-1]["content"])
         assert_inert_html(sources)
+    # The model's unchecked words are labelled as such until the checked answer replaces them.
+    for history, _, _, _ in events[:-1]:
+        assert DRAFT_LABEL in history[-1]["content"]
     final = events[-1][0][-1]["content"]
+    assert DRAFT_LABEL not in final
     assert "27\\.350" in final and "PWNED" not in final and "99\\.999" not in final
 
 
