@@ -27,7 +27,7 @@ from rich.table import Table
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, IndexStoreError
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a log file gets whole lines, not 80 columns
 out = Console(soft_wrap=True)
 
 

@@ -2,8 +2,9 @@
 
 The embedding model is loaded only when something must be embedded, so an update with
 nothing to do and `index status` are instant. The writer lock is an OS file lock
-(`index/.writer.lock`): a second writer fails at once with a clear message, and a killed
-writer's lock is released by the OS, so it never goes stale.
+(`index/.writer.lock`): a second writer fails at once with a clear message (after a short
+grace for a reader catching up), and a killed writer's lock is released by the OS, so it
+never goes stale. A read-only or full index folder is reported as such (`storage.py`).
 
 Indexes derived from the collection (the lexical BM25 index) are kept in step through the
 `after_update` hook, which runs after every update and rebuild, still under the writer
@@ -25,11 +26,17 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.config import Settings
 from assistant.corpus.reader import CorpusScan, scan_corpus
-from assistant.errors import IndexLockedError, IndexStoreError
+from assistant.errors import IndexLockedError
 from assistant.indexing.chunking import VietnameseChunker
 from assistant.indexing.manifest import Manifest, ManifestEntry
+from assistant.indexing.storage import storage_error
 from assistant.indexing.store import ChunkStore, collection_name
 from assistant.indexing.updater import IndexUpdater, Progress, UpdatePlan, UpdateReport, plan_update
+
+# A process answering questions holds the writer lock for a moment after an update, to
+# catch up with it (`ChunkStore.catch_up`); a writer waits this long for that to end, which
+# is still an instant answer to a second writer.
+READER_GRACE_S = 2.0
 
 
 @dataclass
@@ -107,23 +114,22 @@ class IndexService:
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
+        index = self.settings.index
         try:
-            self.settings.index.mkdir(parents=True, exist_ok=True)
+            index.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise IndexStoreError(
-                f"cannot create the index folder {self.settings.index}: {error}"
-            ) from error
-        lock_path = self.settings.index / ".writer.lock"
-        lock = FileLock(str(lock_path), timeout=0)
+            raise storage_error("create the index folder", index, error) from error
+        lock_path = index / ".writer.lock"
+        lock = FileLock(str(lock_path), timeout=READER_GRACE_S)
         try:
             lock.acquire()
         except Timeout:
             raise IndexLockedError(
-                f"another process is updating the index in {self.settings.index} "
+                f"another process is updating the index in {index} "
                 f"(it holds {lock_path}); wait for it to finish and try again"
             ) from None
         except OSError as error:
-            raise IndexStoreError(f"cannot lock the index folder: {error}") from error
+            raise storage_error("lock the index", index, error) from error
         try:
             yield
         finally:

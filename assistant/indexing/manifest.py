@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import IndexStoreError
+from assistant.indexing.storage import storage_error
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -74,7 +75,7 @@ class Manifest:
             )  # one fsync per transaction, readers unblocked
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
-            raise IndexStoreError(f"cannot open the index manifest {path}: {error}") from error
+            raise storage_error("open the index manifest", path, error) from error
 
     def close(self) -> None:
         self._db.close()
@@ -82,27 +83,29 @@ class Manifest:
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Run the writes inside as one transaction (one disk sync instead of one each)."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise IndexStoreError(
-                f"cannot write the index manifest {self.path}: {error}"
-            ) from error
+        self._write("BEGIN IMMEDIATE", ())
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # the error being raised says more
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:  # e.g. a full disk: nothing of the batch was written
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise self._write_error(error) from error
+
+    def _write_error(self, error: sqlite3.Error) -> IndexStoreError:
+        return storage_error("write the index manifest", self.path, error)
 
     def _write(self, sql: str, params: tuple) -> None:
         # Autocommit mode: each write is its own transaction unless inside `batch()`.
         try:
             self._db.execute(sql, params)
         except sqlite3.Error as error:
-            raise IndexStoreError(
-                f"cannot write the index manifest {self.path}: {error}"
-            ) from error
+            raise self._write_error(error) from error
 
     def entries(self) -> dict[str, ManifestEntry]:
         rows = self._db.execute(

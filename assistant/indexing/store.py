@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from assistant.config import StoreSettings
 from assistant.errors import IndexStoreError
 from assistant.indexing.chroma_server import ServerGuard, server_address_of, server_client
+from assistant.indexing.storage import storage_error
 
 log = logging.getLogger(__name__)
 _NO_CHUNK = "#catch-up#"  # never a chunk id (`article#version#n`): deleting it changes nothing
@@ -37,14 +39,14 @@ def chroma_client(store: StoreSettings, index_dir: Path) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    path = index_dir / "chroma"
     try:
-        path = index_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(
             path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
         )
     except Exception as error:  # chromadb raises many kinds; the user needs one message
-        raise IndexStoreError(f"cannot open the Chroma store at {index_dir}: {error}") from error
+        raise storage_error("open the Chroma store", path, error) from error
 
 
 def collection_name(prefix: str, model_name: str, dimension: int) -> str:
@@ -59,21 +61,31 @@ class ChunkStore:
     def __init__(self, client: Any, name: str) -> None:
         self.name = name
         self.server = server_address_of(client)  # None: files or memory of this process
+        self.folder = _files_of(client)  # None: memory or a server
         self.client = self._guarded(client)
-        try:
+        with self._writing(f"open the Chroma collection {name}"):
             self.collection = self._open_collection()
-        except IndexStoreError:
-            raise
-        except Exception as error:
-            raise IndexStoreError(f"cannot open the Chroma collection {name}: {error}") from error
 
     def _guarded(self, target: Any) -> Any:
         return target if self.server is None else ServerGuard(target, self.server)
 
     def _open_collection(self) -> Any:
-        return self._guarded(
-            self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
+        collection = self.client.get_or_create_collection(
+            self.name, metadata={"hnsw:space": "cosine"}
         )
+        return ServerGuard(collection, self.server) if self.server else _StoredOnly(collection)
+
+    @contextmanager
+    def _writing(self, action: str) -> Iterator[None]:
+        """Chroma's many kinds of errors as one `IndexStoreError` that says what to fix."""
+        try:
+            yield
+        except IndexStoreError:
+            raise
+        except Exception as error:
+            if self.folder is not None:
+                raise storage_error(action, self.folder, error) from error
+            raise IndexStoreError(f"cannot {action}: {' '.join(str(error).split())}") from error
 
     def upsert(self, nodes: Sequence[BaseNode]) -> None:
         """Write nodes (with embeddings); existing ids are overwritten, never duplicated."""
@@ -82,15 +94,16 @@ class ChunkStore:
         batch = self.client.get_max_batch_size()
         for start in range(0, len(nodes), batch):
             part = nodes[start : start + batch]
-            self.collection.upsert(
-                ids=[node.node_id for node in part],
-                embeddings=[node.get_embedding() for node in part],
-                metadatas=[
-                    node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
-                    for node in part
-                ],
-                documents=[node.get_content(metadata_mode=MetadataMode.NONE) for node in part],
-            )
+            with self._writing(f"write chunks to the Chroma collection {self.name}"):
+                self.collection.upsert(
+                    ids=[node.node_id for node in part],
+                    embeddings=[node.get_embedding() for node in part],
+                    metadatas=[
+                        node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+                        for node in part
+                    ],
+                    documents=[node.get_content(metadata_mode=MetadataMode.NONE) for node in part],
+                )
 
     def chunk_ids(self, article_id: str, version: str | None = None) -> set[str]:
         """Ids of the stored chunks of an article (of one version, if given)."""
@@ -116,7 +129,8 @@ class ChunkStore:
         ids = sorted(set(chunk_ids))
         batch = self.client.get_max_batch_size()
         for start in range(0, len(ids), batch):
-            self.collection.delete(ids=ids[start : start + batch])
+            with self._writing(f"delete chunks from the Chroma collection {self.name}"):
+                self.collection.delete(ids=ids[start : start + batch])
 
     def delete_article(self, article_id: str, keep_version: str | None = None) -> None:
         """Remove an article's chunks, except those of `keep_version`."""
@@ -158,5 +172,43 @@ class ChunkStore:
 
     def drop(self) -> None:
         """Delete the whole collection (for `index rebuild`)."""
-        self.client.delete_collection(self.name)
-        self.collection = self._open_collection()
+        with self._writing(f"drop the Chroma collection {self.name}"):
+            self.client.delete_collection(self.name)
+            self.collection = self._open_collection()
+
+
+def _files_of(client: Any) -> Path | None:
+    """The folder of a persistent local client; None for memory or a server."""
+    try:
+        settings = client.get_settings()
+    except AttributeError:  # not a chromadb client (a test double)
+        return None
+    return Path(settings.persist_directory) if settings.is_persistent else None
+
+
+class _StoredOnly:
+    """A local collection whose queries leave out chunks another process has deleted.
+
+    A local client answers nearest-neighbour queries from the vectors this process loaded
+    (see `ChunkStore.catch_up`) but reads documents and metadata from the files, so a chunk
+    another process deleted since comes back with `None` for both (chromadb 1.5, measured):
+    without this, a question asked while `index update` runs elsewhere fails. Every chunk
+    we write has metadata, so `None` means gone. Everything but `query` passes through.
+    """
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        result = self._collection.query(*args, **kwargs)
+        metadatas = result.get("metadatas")
+        if not metadatas or all(meta is not None for row in metadatas for meta in row):
+            return result
+        keep = [[i for i, meta in enumerate(row) if meta is not None] for row in metadatas]
+        for key, rows in list(result.items()):
+            if key != "included" and rows is not None:
+                result[key] = [[row[i] for i in kept] for row, kept in zip(rows, keep, strict=True)]
+        return result

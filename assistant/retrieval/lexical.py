@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import IndexStoreError
+from assistant.indexing.storage import storage_error
 from assistant.indexing.store import ChunkStore
 from assistant.retrieval.bm25 import Bm25, TermCounts
 from assistant.text.tokens import TOKENIZER_VERSION, lexical_tokens
@@ -286,7 +286,7 @@ def sync_lexical_index(store: ChunkStore, folder: Path) -> bool:
     try:
         index.save(folder)
     except OSError as error:
-        raise IndexStoreError(f"cannot write the lexical index {folder}: {error}") from error
+        raise storage_error("write the lexical index", folder, error) from error
     return True
 
 

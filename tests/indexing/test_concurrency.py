@@ -1,0 +1,191 @@
+"""Two writers, and readers during a write, with real processes on one persistent index.
+
+A second `assistant index update` (or `rebuild`) while one runs must stop at once with the
+writer-lock message, and `index status` must still answer. The first writer is the real
+CLI in a subprocess whose hashing embedder waits for a file to appear, so it holds the
+writer lock for exactly as long as the test needs (no timing guesses).
+
+The app side: this process answers a question again and again, as the app does (one
+`Assistant` over a persistent Chroma store), while another process keeps changing one
+article to a new edition and running the CLI's update. No question may fail, and the
+passages behind each answer (hence its citations) must all come from one edition. From the
+moment the writer deletes the old chunks until it releases the lock, this process cannot
+see the article (its vectors catch up only then): such answers must abstain, not guess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings, load_settings
+from assistant.wiring import build_assistant, build_index_service
+from tests.conftest import SEED
+
+ARTICLE = "tuy-an.txt"
+QUESTION = "Năm 2022 huyện Tuy An có bao nhiêu đảng viên?"
+EDITION = re.compile(r"\(bản (\d+)\)")
+
+# The first writer: the real CLI, its embedder held until the file argv[1] exists.
+HELD_WRITER = """
+import sys, time
+from pathlib import Path
+from assistant.indexing.embeddings import HashingEmbedding
+
+release = Path(sys.argv[1])
+embed = HashingEmbedding._get_text_embeddings
+
+def held(self, texts):
+    print("embedding", flush=True)
+    deadline = time.monotonic() + 120
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return embed(self, texts)
+
+HashingEmbedding._get_text_embeddings = held
+from assistant.cli import main
+sys.argv = ["assistant", "index", "update", "--json"]
+main()
+"""
+
+# Another process that rewrites the article to editions first..last, each followed by the
+# CLI's update, pausing between them so that readers can follow.
+EDITING_WRITER = """
+import sys, time
+from pathlib import Path
+from assistant.cli import cli
+from tests.indexing.test_concurrency import article
+
+path, first, last = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+for edition in range(first, last + 1):
+    path.write_text(article(edition), encoding="utf-8")
+    cli.main(["index", "update"], prog_name="assistant", standalone_mode=False)
+    print(edition, flush=True)
+    time.sleep(0.3)
+"""
+
+
+def article(edition: int) -> str:
+    """Edition `edition` of the changing article: every paragraph names its edition."""
+    paragraphs = [
+        f"Năm 2022 huyện Tuy An có {edition}.{350 + p} đảng viên (bản {edition}), "
+        f"sinh hoạt tại {20 + p} chi bộ; đoạn {p} nói về công tác phát triển đảng viên "
+        f"của huyện Tuy An trong năm 2022 và kế hoạch của năm sau."
+        for p in range(4)
+    ]
+    return "Công tác đảng viên ở huyện Tuy An\n\nPhóng viên| 1/2/2023 08:00\n\n" + "\n\n".join(
+        paragraphs
+    )
+
+
+def _settings(root: Path) -> Settings:
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    (corpus / ARTICLE).write_text(article(1), encoding="utf-8")
+    return load_settings(
+        corpus=corpus, index=root / "index", models_dir=root / "models",
+        embedding={"backend": "hashing"},
+    )  # fmt: skip
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return os.environ | {
+        "ASSISTANT_CORPUS": str(settings.corpus),
+        "ASSISTANT_INDEX": str(settings.index),
+        "ASSISTANT_MODELS_DIR": str(settings.models_dir),
+        "ASSISTANT_EMBEDDING__BACKEND": "hashing",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+
+
+def _assistant(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("assistant")), *args]
+
+
+@pytest.mark.slow  # five interpreters start: ~15 s on a busy 2-core machine
+def test_a_second_writer_stops_at_once_while_the_first_runs(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    env = _env(settings)
+    release = tmp_path / "release"
+    first = subprocess.Popen(
+        [sys.executable, "-c", HELD_WRITER, str(release)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert first.stdout.readline().strip() == "embedding", first.stderr.read()
+        for command in (("index", "update"), ("index", "rebuild")):
+            started = time.monotonic()
+            second = subprocess.run(
+                _assistant(*command), env=env, capture_output=True, text=True, timeout=60
+            )
+            seconds = time.monotonic() - started
+            assert second.returncode == 1, second.stderr
+            assert second.stderr.strip().splitlines() == [
+                f"Error: another process is updating the index in {settings.index} "
+                f"(it holds {settings.index / '.writer.lock'}); wait for it to finish and "
+                "try again"
+            ]
+            assert seconds < 20  # start-up and READER_GRACE_S, not the first writer's run
+        status = subprocess.run(
+            _assistant("index", "status", "--json"), env=env, capture_output=True, text=True
+        )
+        assert status.returncode == 0, status.stderr
+        assert json.loads(status.stdout)["articles"] == 0  # nothing committed yet
+    finally:
+        release.touch()
+        out, errors = first.communicate(timeout=120)
+    assert first.returncode == 0, errors
+    assert json.loads(out.strip().splitlines()[-1])["added"] == 2
+
+    assert build_index_service(settings).plan().pending == 0  # the first one finished it
+
+
+def _editions(texts: list[str]) -> set[int]:
+    return {int(number) for text in texts for number in EDITION.findall(text)}
+
+
+@pytest.mark.slow  # ~10 s: seven updates by the other process
+def test_answers_during_updates_by_another_process_each_cite_one_edition(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    service = build_index_service(settings)  # a persistent Chroma store, as the app has
+    service.update()
+    assistant = build_assistant(settings, service)
+    last = 8
+    writer = subprocess.Popen(
+        [sys.executable, "-c", EDITING_WRITER, str(settings.corpus / ARTICLE), "2", str(last)],
+        env=_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen: list[int] = []
+    asked = gaps = 0
+    try:
+        while writer.poll() is None or asked == 0:
+            answer = assistant.ask(QUESTION)  # an exception here is an error a user would see
+            asked += 1
+            editions = _editions([p.text for p in answer.passages if p.article_id == ARTICLE])
+            assert len(editions) <= 1, f"answer {asked} mixes editions {sorted(editions)}"
+            if not editions:
+                gaps += 1
+                assert answer.abstained and not answer.citations, answer.text
+                continue
+            (edition,) = editions
+            assert not answer.abstained, answer.text
+            assert _editions([c.quote for c in answer.citations]) == {edition}
+            assert f"{edition}.35" in answer.text
+            if not seen or seen[-1] != edition:
+                seen.append(edition)
+    finally:
+        out, errors = writer.communicate(timeout=120)
+    assert writer.returncode == 0, errors
+    assert out.split() == [str(edition) for edition in range(2, last + 1)]
+    print(f"{asked} answers, {gaps} without the article, editions seen {seen}")
+    assert seen == sorted(seen) and len(seen) >= 3, (seen, asked)  # it followed the updates
+    final = assistant.ask(QUESTION)
+    assert _editions([c.quote for c in final.citations]) == {last}
