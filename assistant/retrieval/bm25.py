@@ -99,30 +99,64 @@ class TermCounts:
 
 
 class Bm25:
-    """BM25 scores of every chunk for a question's token columns (Lucene variant)."""
+    """BM25 weights of every (token, chunk) pair, by token (Lucene variant).
 
-    def __init__(self, counts: TermCounts, k1: float = K1, b: float = B) -> None:
-        self.doc_freqs = counts.doc_freqs()
+    Column-major, so a question reads only its tokens' entries. The arrays are what gets
+    saved (`arrays`, `from_arrays`): a reader maps them from disk instead of recomputing
+    them, and processes on one machine share those pages.
+    """
+
+    def __init__(
+        self, starts: np.ndarray, rows: np.ndarray, weights: np.ndarray, doc_freqs: np.ndarray
+    ) -> None:
+        self._starts, self._rows, self._weights = starts, rows, weights
+        self.doc_freqs = doc_freqs
+        self._n = int(rows.max()) + 1 if len(rows) else 0
+
+    @classmethod
+    def from_counts(cls, counts: TermCounts, k1: float = K1, b: float = B) -> Bm25:
+        doc_freqs = counts.doc_freqs()
         rows = len(counts)
         lengths = np.diff(counts.indptr)
-        row_of_entry = np.repeat(np.arange(rows), lengths)
+        row_of_entry = np.repeat(np.arange(rows, dtype=np.int32), lengths)
         doc_len = np.bincount(row_of_entry, weights=counts.counts, minlength=rows)
         avg_len = float(doc_len.sum()) / rows if rows else 1.0
-        df = self.doc_freqs.astype(np.float64)
-        idf = np.where(df > 0, np.log1p((rows - df + 0.5) / (df + 0.5)), 0.0)
+        df = doc_freqs.astype(np.float64)
+        idf = np.where(df > 0, np.log1p((rows - df + 0.5) / (df + 0.5)), 0.0).astype(np.float32)
+        # Per row first, then spread to the entries: float32 arrays of the entries' size only.
+        norm = (k1 * ((1 - b) + b * doc_len / (avg_len or 1.0))).astype(np.float32)
+        norm = norm[row_of_entry]
+        del row_of_entry
         tf = counts.counts.astype(np.float32)
-        norm = k1 * ((1 - b) + b * doc_len[row_of_entry] / (avg_len or 1.0))
-        scores = (idf[counts.terms] * tf / (norm + tf)).astype(np.float32)
-        # Column-major (per token) so that a question reads only its tokens' entries.
+        weights = idf[counts.terms]
+        weights *= tf
+        weights /= norm + tf
+        del norm, tf
         shape = (rows, len(counts.vocab))
-        by_term = sparse.csr_matrix((scores, counts.terms, counts.indptr), shape=shape).tocsc()
-        self._starts, self._rows, self._scores = by_term.indptr, by_term.indices, by_term.data
-        self._n = rows
+        by_term = sparse.csr_matrix((weights, counts.terms, counts.indptr), shape=shape).tocsc()
+        bm25 = cls(by_term.indptr.astype(np.int64), by_term.indices, by_term.data, doc_freqs)
+        bm25._n = rows
+        return bm25
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "starts": self._starts,
+            "rows": self._rows,
+            "weights": self._weights,
+            "doc_freqs": self.doc_freqs,
+            "n": np.array([self._n], np.int64),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Bm25:
+        bm25 = cls(arrays["starts"], arrays["rows"], arrays["weights"], arrays["doc_freqs"])
+        bm25._n = int(arrays["n"][0])
+        return bm25
 
     def scores(self, columns: Sequence[int]) -> np.ndarray:
         """Per chunk, the sum over `columns` (repeats count again) of its BM25 weights."""
         total = np.zeros(self._n, np.float32)
         for column in columns:
             start, end = self._starts[column], self._starts[column + 1]
-            total[self._rows[start:end]] += self._scores[start:end]  # rows unique per column
+            total[self._rows[start:end]] += self._weights[start:end]  # rows unique per column
         return total

@@ -42,9 +42,8 @@ log = logging.getLogger(__name__)
 _META = "lexical.json"
 _IDS = "ids.json"
 _VOCAB = "vocab.json"
-_COUNTS = "counts.npz"
 # Bump when the saved files change: an index saved in another format is stale.
-FORMAT = "term-counts-1"
+FORMAT = "term-counts-2"
 _PAGE = 1000  # chunks read from Chroma per call
 
 
@@ -72,11 +71,16 @@ Chunk = tuple[str, str, str]  # (chunk id, text, title)
 class LexicalIndex:
     """BM25 over chunk texts, addressed by chunk id. Build, update, retrieve, save, load."""
 
-    def __init__(self, counts: TermCounts, tokenize: Callable[[str], list[str]]) -> None:
+    def __init__(
+        self,
+        counts: TermCounts,
+        tokenize: Callable[[str], list[str]],
+        bm25: Bm25 | None = None,
+    ) -> None:
         self.counts = counts
         self.ids = counts.ids
         self.stamp = ids_stamp(counts.ids)
-        self._bm25 = Bm25(counts)
+        self._weights = bm25  # computed at the first question or save, unless loaded
         self._tokenize = tokenize
         # Set by open_lexical_index: where a newer saved index would appear.
         self._source: tuple[ChunkStore, Path, int | None] | None = None
@@ -102,6 +106,12 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def _bm25(self) -> Bm25:
+        if self._weights is None:
+            self._weights = Bm25.from_counts(self.counts)
+        return self._weights
 
     def coverage(self, question: str) -> float:
         """Share of the question's words and quantities (not word pairs) the chunks contain.
@@ -162,7 +172,10 @@ class LexicalIndex:
         temp.mkdir()
         try:
             counts = self.counts
-            np.savez(temp / _COUNTS, indptr=counts.indptr, terms=counts.terms, counts=counts.counts)
+            arrays = {"indptr": counts.indptr, "terms": counts.terms, "counts": counts.counts}
+            arrays |= {f"bm25-{name}": array for name, array in self._bm25.arrays().items()}
+            for name, array in arrays.items():
+                np.save(temp / f"{name}.npy", array, allow_pickle=False)
             tokens = [""] * len(counts.vocab)
             for token, column in counts.vocab.items():
                 tokens[column] = token
@@ -199,15 +212,27 @@ class LexicalIndex:
             raise ValueError(f"the lexical index in {folder} is of another format")
         ids = json.loads((folder / _IDS).read_text(encoding="utf-8"))
         tokens = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
-        with np.load(folder / _COUNTS, allow_pickle=False) as arrays:
-            indptr, terms, counts = arrays["indptr"], arrays["terms"], arrays["counts"]
+        # Mapped, not read: pages load as questions touch them, shared between processes.
+        arrays = {path.stem: _mapped(path) for path in folder.glob("*.npy")}
+        indptr, terms, counts = arrays["indptr"], arrays["terms"], arrays["counts"]
         if len(indptr) != len(ids) + 1 or not len(terms) == len(counts) == indptr[-1]:
             raise ValueError(f"the lexical index in {folder} is inconsistent")
         vocab = {token: column for column, token in enumerate(tokens)}
-        index = cls(TermCounts(ids, vocab, indptr, terms, counts), lexical_tokens)
+        bm25 = Bm25.from_arrays(
+            {name[5:]: array for name, array in arrays.items() if name.startswith("bm25-")}
+        )
+        index = cls(TermCounts(ids, vocab, indptr, terms, counts), lexical_tokens, bm25)
         if index.stamp != meta.get("stamp"):
             raise ValueError(f"the lexical index in {folder} does not match its stamp")
         return index
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """The array saved at `path`, mapped read-only (read whole if empty: nothing to map)."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError:  # numpy cannot map an array of no bytes
+        return np.load(path, allow_pickle=False)
 
 
 def _counted(counts: TermCounts, chunks: Iterator[Chunk], tokenize: Callable) -> TermCounts:

@@ -296,7 +296,7 @@ def _full_lexical(monkeypatch: pytest.MonkeyPatch) -> None:
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(numpy, "savez", full)
+    monkeypatch.setattr(numpy, "save", full)
 
 
 @pytest.mark.parametrize(

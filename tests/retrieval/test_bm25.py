@@ -35,7 +35,7 @@ def _counts(docs: list[list[str]], prefix: str = "d") -> TermCounts:
 def test_scores_equal_bm25s_on_the_same_tokens() -> None:
     docs = [lexical_tokens(text) for text in TEXTS] + _random_docs(50, seed=1)
     ours = _counts(docs)
-    scorer = Bm25(ours)
+    scorer = Bm25.from_counts(ours)
     reference = bm25s.BM25()  # its defaults: Lucene variant, k1 1.5, b 0.75
     reference.index(docs, show_progress=False)
     for question in [*QUESTIONS, "w3 w7 w7 w59", "w1"]:
@@ -59,8 +59,8 @@ def test_removing_and_adding_rows_equals_counting_from_scratch() -> None:
     assert updated.ids == scratch.ids
     for question in (["w0", "w5"], ["w17"], ["w2", "w2", "w44"]):
         np.testing.assert_allclose(
-            Bm25(updated).scores([updated.vocab[t] for t in question]),
-            Bm25(scratch).scores([scratch.vocab[t] for t in question]),
+            Bm25.from_counts(updated).scores([updated.vocab[t] for t in question]),
+            Bm25.from_counts(scratch).scores([scratch.vocab[t] for t in question]),
             rtol=1e-6,
         )
 
@@ -74,8 +74,8 @@ def test_unused_columns_are_dropped_once_they_are_half_the_vocabulary() -> None:
     most_gone = counts.without({"b", "c"}).compacted()
     assert sorted(most_gone.vocab) == ["x", "y"]
     alone = _counts([["x", "y"]])
-    assert Bm25(most_gone).scores([most_gone.vocab["y"]]).tolist() == (
-        Bm25(alone).scores([alone.vocab["y"]]).tolist()
+    assert Bm25.from_counts(most_gone).scores([most_gone.vocab["y"]]).tolist() == (
+        Bm25.from_counts(alone).scores([alone.vocab["y"]]).tolist()
     )
 
 
