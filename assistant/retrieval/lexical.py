@@ -2,8 +2,9 @@
 
 Chunks are tokenised by `assistant.text.tokens.lexical_tokens` (title tokens once per
 chunk, then the chunk text), so numbers, dates, unaccented questions and NFD input match.
-The index keeps each chunk's term counts and scores them with `bm25.Bm25`. It is persisted
-under `<index dir>/lexical/<collection>/`, beside Chroma, with a stamp: a hash of the
+The index keeps each chunk's term counts and scores them with `bm25.Bm25`. Counts and BM25
+weights are saved as .npy files under `<index dir>/lexical/<collection>/`, beside Chroma
+(readers map them from disk rather than read them), with a stamp: a hash of the
 collection's chunk ids (deterministic from article id and version, so any add, change or
 delete changes it), the tokenizer version and the file format. An index whose stamp does
 not match the collection is stale and never served as it is.
