@@ -83,6 +83,8 @@ class ChunkStore:
         except IndexStoreError:
             raise
         except Exception as error:
+            if self.folder is not None and _HNSW_DAMAGE in str(error):
+                raise IndexStoreError(damaged_hnsw_message(self.folder)) from error
             if self.folder is not None:
                 raise storage_error(action, self.folder, error) from error
             raise IndexStoreError(f"cannot {action}: {' '.join(str(error).split())}") from error
@@ -110,16 +112,18 @@ class ChunkStore:
         where: dict = {"article_id": article_id}
         if version is not None:
             where = {"$and": [where, {"version": version}]}
-        return set(self.collection.get(where=where, include=[])["ids"])
+        with self._writing(f"read the Chroma collection {self.name}"):
+            return set(self.collection.get(where=where, include=[])["ids"])
 
     def chunk_versions(self, article_ids: list[str]) -> dict[str, dict[str, set[str]]]:
         """For each article, its stored chunk ids by version, in one query."""
         found: dict[str, dict[str, set[str]]] = {}
         if not article_ids:
             return found
-        result = self.collection.get(
-            where={"article_id": {"$in": article_ids}}, include=["metadatas"]
-        )
+        with self._writing(f"read the Chroma collection {self.name}"):
+            result = self.collection.get(
+                where={"article_id": {"$in": article_ids}}, include=["metadatas"]
+            )
         for chunk_id, meta in zip(result["ids"], result["metadatas"], strict=True):
             versions = found.setdefault(str(meta["article_id"]), {})
             versions.setdefault(str(meta.get("version", "")), set()).add(chunk_id)
@@ -175,6 +179,27 @@ class ChunkStore:
         with self._writing(f"drop the Chroma collection {self.name}"):
             self.client.delete_collection(self.name)
             self.collection = self._open_collection()
+
+
+# chromadb 1.5.9 after a `kill -9` in the middle of a write, now and then (tests/indexing/
+# test_kill.py): every later read fails with "Error sending backfill request to compactor:
+# Failed to apply logs to the hnsw segment writer". Its own log and records are whole:
+# without the vector segment folders it rebuilds them from those at the next open.
+_HNSW_DAMAGE = "hnsw segment"
+
+
+def hnsw_segment_folders(chroma_dir: Path) -> list[Path]:
+    """Chroma's vector segment folders (one per collection, named by a UUID)."""
+    return sorted(p for p in chroma_dir.iterdir() if p.is_dir() and len(p.name) == 36)
+
+
+def damaged_hnsw_message(chroma_dir: Path) -> str:
+    folders = " ".join(str(p) for p in hnsw_segment_folders(chroma_dir)) or f"{chroma_dir}/<uuid>"
+    return (
+        f"Chroma's vector index in {chroma_dir} was left damaged by an interrupted update; "
+        f"stop every process using the index, delete {folders} (Chroma rebuilds it from its "
+        "own records), then run `assistant index update` again (docs/reliability.md)"
+    )
 
 
 def _files_of(client: Any) -> Path | None:
