@@ -19,6 +19,17 @@ SEED = PROJECT / "corpus" / "000_d06571e5afc15d7f.txt"
 SHARED = PROJECT.parent / "shared"
 
 
+def hashing_env(settings: Settings) -> dict[str, str]:
+    """Environment for an `assistant` subprocess on `settings`' folders, hashing embedder."""
+    return os.environ | {
+        "ASSISTANT_CORPUS": str(settings.corpus),
+        "ASSISTANT_INDEX": str(settings.index),
+        "ASSISTANT_MODELS_DIR": str(settings.models_dir),
+        "ASSISTANT_EMBEDDING__BACKEND": "hashing",
+        "PYTHONPATH": str(PROJECT),
+    }
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     """A corpus folder holding a copy of the seed article."""

@@ -16,7 +16,6 @@ see the article (its vectors catch up only then): such answers must abstain, not
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import pytest
 
 from assistant.config import Settings, load_settings
 from assistant.wiring import build_assistant, build_index_service
-from tests.conftest import SEED
+from tests.conftest import SEED, hashing_env
 
 ARTICLE = "tuy-an.txt"
 QUESTION = "Năm 2022 huyện Tuy An có bao nhiêu đảng viên?"
@@ -96,16 +95,6 @@ def _settings(root: Path) -> Settings:
     )  # fmt: skip
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return os.environ | {
-        "ASSISTANT_CORPUS": str(settings.corpus),
-        "ASSISTANT_INDEX": str(settings.index),
-        "ASSISTANT_MODELS_DIR": str(settings.models_dir),
-        "ASSISTANT_EMBEDDING__BACKEND": "hashing",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-    }
-
-
 def _assistant(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("assistant")), *args]
 
@@ -113,7 +102,7 @@ def _assistant(*args: str) -> list[str]:
 @pytest.mark.slow  # five interpreters start: ~15 s on a busy 2-core machine
 def test_a_second_writer_stops_at_once_while_the_first_runs(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
-    env = _env(settings)
+    env = hashing_env(settings)
     release = tmp_path / "release"
     first = subprocess.Popen(
         [sys.executable, "-c", HELD_WRITER, str(release)],
@@ -161,7 +150,7 @@ def test_answers_during_updates_by_another_process_each_cite_one_edition(tmp_pat
     last = 8
     writer = subprocess.Popen(
         [sys.executable, "-c", EDITING_WRITER, str(settings.corpus / ARTICLE), "2", str(last)],
-        env=_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=hashing_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     seen: list[int] = []
     asked = gaps = 0

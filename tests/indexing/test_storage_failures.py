@@ -34,7 +34,7 @@ from assistant.indexing import storage
 from assistant.indexing.manifest import Manifest
 from assistant.indexing.storage import storage_error, why_not_written
 from assistant.wiring import build_assistant, build_index_service
-from tests.conftest import SEED
+from tests.conftest import SEED, hashing_env
 
 QUESTION = "Năm 2022 xã Hòa Thắng có bao nhiêu hộ nghèo?"
 FIGURES = {1: "1.234", 2: "2.468"}
@@ -112,15 +112,6 @@ needs_mounts = pytest.mark.skipif(
 PERMISSIONS_BIND = _bound_by_permissions()
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return os.environ | {
-        "ASSISTANT_CORPUS": str(settings.corpus),
-        "ASSISTANT_INDEX": str(settings.index),
-        "ASSISTANT_MODELS_DIR": str(settings.models_dir),
-        "ASSISTANT_EMBEDDING__BACKEND": "hashing",
-    }
-
-
 def _settings(root: Path, index: Path | None = None) -> Settings:
     return load_settings(
         corpus=root / "corpus", index=index or root / "index", models_dir=root / "models",
@@ -136,7 +127,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(SEED, root / "corpus" / SEED.name)
     (root / "corpus" / "hoa-thang.txt").write_text(article(1), encoding="utf-8")
     settings = _settings(root)
-    subprocess.run([ASSISTANT, "index", "update"], env=_env(settings), check=True)
+    subprocess.run([ASSISTANT, "index", "update"], env=hashing_env(settings), check=True)
     return root
 
 
@@ -202,7 +193,7 @@ def test_a_read_only_index_stops_the_update_with_one_clear_line(
     done = subprocess.run(
         [*PRIVATE_MOUNTS, sys.executable, "-c", READ_ONLY, str(target), ASSISTANT, "index",
          "update"],
-        env=_env(changed), capture_output=True, text=True, timeout=120,
+        env=hashing_env(changed), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
     line = _one_line_error(done.stderr)
@@ -227,7 +218,7 @@ def test_a_full_disk_stops_the_update_with_one_clear_line(
     done = subprocess.run(
         [*PRIVATE_MOUNTS, sys.executable, "-c", FULL_DISK, str(changed.index), str(mountpoint),
          str(free_kib), str(left), ASSISTANT, "index", "update"],
-        env=_env(changed), capture_output=True, text=True, timeout=120,
+        env=hashing_env(changed), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
     line = _one_line_error(done.stderr)
@@ -251,7 +242,7 @@ def test_an_index_without_write_permission_stops_the_update(changed: Settings) -
     try:
         done = subprocess.run(
             [*PERMISSIONS_BIND, ASSISTANT, "index", "update"],
-            env=_env(changed), capture_output=True, text=True,
+            env=hashing_env(changed), capture_output=True, text=True,
         )  # fmt: skip
     finally:
         for path in folders:
