@@ -63,7 +63,7 @@ class ChunkStore:
         self.server = server_address_of(client)  # None: files or memory of this process
         self.folder = _files_of(client)  # None: memory or a server
         self.client = self._guarded(client)
-        with self._writing(f"open the Chroma collection {name}"):
+        with self._store_errors(f"open the Chroma collection {name}"):
             self.collection = self._open_collection()
 
     def _guarded(self, target: Any) -> Any:
@@ -76,7 +76,7 @@ class ChunkStore:
         return ServerGuard(collection, self.server) if self.server else _StoredOnly(collection)
 
     @contextmanager
-    def _writing(self, action: str) -> Iterator[None]:
+    def _store_errors(self, action: str) -> Iterator[None]:
         """Chroma's many kinds of errors as one `IndexStoreError` that says what to fix."""
         try:
             yield
@@ -96,7 +96,7 @@ class ChunkStore:
         batch = self.client.get_max_batch_size()
         for start in range(0, len(nodes), batch):
             part = nodes[start : start + batch]
-            with self._writing(f"write chunks to the Chroma collection {self.name}"):
+            with self._store_errors(f"write chunks to the Chroma collection {self.name}"):
                 self.collection.upsert(
                     ids=[node.node_id for node in part],
                     embeddings=[node.get_embedding() for node in part],
@@ -112,7 +112,7 @@ class ChunkStore:
         where: dict = {"article_id": article_id}
         if version is not None:
             where = {"$and": [where, {"version": version}]}
-        with self._writing(f"read the Chroma collection {self.name}"):
+        with self._store_errors(f"read the Chroma collection {self.name}"):
             return set(self.collection.get(where=where, include=[])["ids"])
 
     def chunk_versions(self, article_ids: list[str]) -> dict[str, dict[str, set[str]]]:
@@ -120,7 +120,7 @@ class ChunkStore:
         found: dict[str, dict[str, set[str]]] = {}
         if not article_ids:
             return found
-        with self._writing(f"read the Chroma collection {self.name}"):
+        with self._store_errors(f"read the Chroma collection {self.name}"):
             result = self.collection.get(
                 where={"article_id": {"$in": article_ids}}, include=["metadatas"]
             )
@@ -133,7 +133,7 @@ class ChunkStore:
         ids = sorted(set(chunk_ids))
         batch = self.client.get_max_batch_size()
         for start in range(0, len(ids), batch):
-            with self._writing(f"delete chunks from the Chroma collection {self.name}"):
+            with self._store_errors(f"delete chunks from the Chroma collection {self.name}"):
                 self.collection.delete(ids=ids[start : start + batch])
 
     def delete_article(self, article_id: str, keep_version: str | None = None) -> None:
@@ -176,7 +176,7 @@ class ChunkStore:
 
     def drop(self) -> None:
         """Delete the whole collection (for `index rebuild`)."""
-        with self._writing(f"drop the Chroma collection {self.name}"):
+        with self._store_errors(f"drop the Chroma collection {self.name}"):
             self.client.delete_collection(self.name)
             self.collection = self._open_collection()
 
