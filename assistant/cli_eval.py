@@ -149,7 +149,8 @@ def _print_run(run) -> None:
     p50 = s.latency_ms.get("all", {}).get("p50", 0)
     verdict = "[green]passed[/]" if run.passed else f"[red]FAILED[/] ({'; '.join(run.missed)})"
     out.print(
-        f"accuracy {rate(s.accuracy)} · abstention {rate(s.abstention_accuracy)} · "
+        f"accuracy {rate(s.accuracy)} · answerable right {rate(s.answer_accuracy)} · "
+        f"must-abstain abstained {rate(s.abstention)} · "
         f"hit@k {rate(s.hit_at_k)} · MRR {'n/a' if s.mrr is None else f'{s.mrr:.3f}'} · "
         f"citation support {rate(s.citation_support)} · p50 {p50:.0f} ms, p95 {p95:.0f} ms"
         f" · {verdict}",

@@ -33,6 +33,8 @@ class CaseResult:
     short_answer: str | None = None
     abstained: bool = False
     correct: bool = False
+    # The expected answer is in the whole reply (judged on the short answer above).
+    in_reply: bool = False
     gold_article: str | None = None
     gold_rank: int | None = None  # 1-based rank of the gold article's first passage
     citation_supported: bool | None = None  # None: nothing to support (abstained)
@@ -68,12 +70,14 @@ def score_case(case: Case, answer: Answer | None, error: str | None = None) -> C
         {"n": c.n, "article_id": c.article_id, "title": c.title, "quote": c.quote}
         for c in answer.citations
     ]
-    said = judged_text(answer, len(expect.answers))
+    said = judged_text(answer, expect.match)
     stated = [a for a in expect.answers if states(a, said, fold=expect.ignore_diacritics)]
+    in_reply = [a for a in expect.answers if states(a, answer.text, fold=expect.ignore_diacritics)]
     if expect.abstain:
         result.correct = answer.abstained
     elif not answer.abstained:
         result.correct = len(stated) == len(expect.answers) if expect.all else bool(stated)
+        result.in_reply = len(in_reply) == len(expect.answers) if expect.all else bool(in_reply)
     if not answer.abstained:
         quotes = " … ".join(c.quote for c in answer.citations)
         # Each answer the reply states must be in what it cites (a wrong reply that quotes
@@ -89,15 +93,16 @@ def score_case(case: Case, answer: Answer | None, error: str | None = None) -> C
     return result
 
 
-def judged_text(answer: Answer, expected: int) -> str:
+def judged_text(answer: Answer, match: str = "any") -> str:
     """What is compared with the gold answer: the extractive short answer when there is one.
 
     The whole reply of the extractive reader quotes a clause, and a clause can hold other
     figures ("kết nạp được 344/629"): judging it would pass a wrong answer that merely
-    quotes the right number nearby. A list (several expected items) and an LLM's reply
-    have no short answer to judge, so the reply is.
+    quotes the right number nearby. That holds for any of several accepted answers too
+    (annotators' variants). A list that must state all its items and an LLM's reply have
+    no short answer to judge, so the reply is.
     """
-    if answer.backend == "extractive" and answer.short_answer and expected == 1:
+    if answer.backend == "extractive" and answer.short_answer and match == "any":
         return answer.short_answer
     return answer.text
 
@@ -108,6 +113,12 @@ class Summary:
     errors: int
     accuracy: float
     abstention_accuracy: float
+    # Answerable cases: answered right (short answer; whole reply), and wrongly abstained.
+    answer_accuracy: float | None
+    reply_accuracy: float | None
+    over_abstention: float | None
+    # Cases that must abstain: the share that did.
+    abstention: float | None
     hit_at_k: float | None
     mrr: float | None
     citation_support: float | None
@@ -122,6 +133,8 @@ def summarise(results: list[CaseResult]) -> Summary:
     ran = [r for r in results if r.error is None]
     gold = [r for r in results if r.gold_article and not r.should_abstain]
     grounded = [r for r in ran if r.citation_supported is not None]
+    answerable = [r for r in results if not r.should_abstain]
+    unanswerable = [r for r in results if r.should_abstain]
     return Summary(
         cases=len(results),
         errors=len(results) - len(ran),
@@ -129,6 +142,12 @@ def summarise(results: list[CaseResult]) -> Summary:
         abstention_accuracy=_rate(
             r.error is None and r.abstained == r.should_abstain for r in results
         ),
+        answer_accuracy=_rate(r.correct for r in answerable) if answerable else None,
+        reply_accuracy=_rate(r.in_reply for r in answerable) if answerable else None,
+        over_abstention=_rate(r.abstained for r in answerable) if answerable else None,
+        abstention=_rate(r.error is None and r.abstained for r in unanswerable)
+        if unanswerable
+        else None,
         hit_at_k=_rate(r.gold_rank is not None for r in gold) if gold else None,
         mrr=_mean([1 / r.gold_rank if r.gold_rank else 0.0 for r in gold]) if gold else None,
         citation_support=_rate(r.citation_supported for r in grounded) if grounded else None,
@@ -141,6 +160,8 @@ def missed_thresholds(summary: Summary, thresholds: Thresholds) -> list[str]:
     """One line per threshold the summary misses, e.g. "accuracy 0.850 < 0.900"."""
     checks = [
         ("accuracy", summary.accuracy, thresholds.min_accuracy),
+        ("answer accuracy", summary.answer_accuracy, thresholds.min_answer_accuracy),
+        ("abstention", summary.abstention, thresholds.abstention_gate),
         ("abstention accuracy", summary.abstention_accuracy, thresholds.min_abstention_accuracy),
         ("hit@k", summary.hit_at_k, thresholds.min_hit_at_k),
         ("MRR", summary.mrr, thresholds.min_mrr),

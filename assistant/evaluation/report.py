@@ -109,6 +109,20 @@ def markdown(report: dict) -> str:
         gates = suite["thresholds"]
         for label, value, gate in [
             ("accuracy", s["accuracy"], gates.get("min_accuracy")),
+            (
+                "answerable: right (short answer)",
+                s.get("answer_accuracy"),
+                gates.get("min_answer_accuracy"),
+            ),
+            ("answerable: gold in the reply", s.get("reply_accuracy"), None),
+            ("answerable: abstained", s.get("over_abstention"), None),
+            (
+                "must abstain: abstained",
+                s.get("abstention"),
+                gates.get("min_abstention", gates.get("min_accuracy"))
+                if s.get("abstention") is not None
+                else None,
+            ),
             ("abstention accuracy", s["abstention_accuracy"], gates.get("min_abstention_accuracy")),
             ("hit@k (gold article)", s["hit_at_k"], gates.get("min_hit_at_k")),
             ("MRR (gold article)", s["mrr"], gates.get("min_mrr")),

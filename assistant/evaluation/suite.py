@@ -109,12 +109,28 @@ class Case(_Strict):
 class Thresholds(_Strict):
     """Gates a run must pass; a missed one makes `assistant eval run` exit non-zero."""
 
-    min_accuracy: float | None = Field(None, ge=0, le=1)
+    min_accuracy: float | None = Field(None, ge=0, le=1, description="Of all cases.")
+    min_answer_accuracy: float | None = Field(
+        None, ge=0, le=1, description="Of the answerable cases, answered right."
+    )
+    min_abstention: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Of the cases that must abstain, the share that did; "
+        "unset, `min_accuracy` applies to them on their own.",
+    )
     min_abstention_accuracy: float | None = Field(None, ge=0, le=1)
     min_hit_at_k: float | None = Field(None, ge=0, le=1)
     min_mrr: float | None = Field(None, ge=0, le=1)
     min_citation_support: float | None = Field(None, ge=0, le=1)
     max_p95_ms: float | None = Field(None, gt=0)
+
+    @property
+    def abstention_gate(self) -> float | None:
+        """The bar for the must-abstain cases: a suite whose unanswerable questions are all
+        answered cannot pass on the strength of its answerable ones."""
+        return self.min_abstention if self.min_abstention is not None else self.min_accuracy
 
 
 class Suite(_Strict):

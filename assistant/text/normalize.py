@@ -68,3 +68,18 @@ def fold_diacritics(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", stripped)
+
+
+# A syllable whose only vowel is `y` after a consonant is written with `i` as well: the
+# older and newer spellings of one word ("tỷ"/"tỉ", "lý"/"lí", "kỹ"/"kĩ", "quy"/"qui").
+# Not after a vowel: "tay" and "tai" are different words.
+_Y_SYLLABLE = re.compile(
+    r"(b|ch|c|d|đ|gh|g|h|kh|k|l|m|ngh|ng|nh|n|ph|p|qu|r|s|th|tr|t|v|x)([yýỳỷỹỵ])"
+)
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def same_spelling(syllable: str) -> str:
+    """One spelling for a lower-case NFC syllable written either way: `tỷ` -> `tỉ`."""
+    match = _Y_SYLLABLE.fullmatch(syllable)
+    return match.group(1) + match.group(2).translate(_Y_TO_I) if match else syllable

@@ -79,6 +79,8 @@ def report_html(suite: dict) -> str:
     latency = s["latency_ms"].get("all", {})
     metrics = [
         ("Trả lời đúng", rate(s["accuracy"])),
+        ("Câu có đáp án: trả lời đúng", rate(s.get("answer_accuracy"))),
+        ("Câu không có đáp án: từ chối", rate(s.get("abstention"))),
         ("Từ chối đúng lúc", rate(s["abstention_accuracy"])),
         ("Tìm đúng bài (hit@k)", rate(s["hit_at_k"])),
         ("MRR", "–" if s["mrr"] is None else f"{s['mrr']:.3f}"),

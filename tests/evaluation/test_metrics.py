@@ -145,3 +145,34 @@ def test_thresholds():
 def test_percentile():
     assert percentile([7.0], 95) == 7.0
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+
+
+def test_any_of_several_accepted_answers_is_judged_on_the_short_answer():
+    # Annotators' variants ("30 lần", "30") are alternatives, not a list to state.
+    got = answer("Với kỹ thuật cũ: 30 lần chiếu, mỗi lần 2 Gy [1].", "2 Gy")
+    result = score_case(case({"any": ["30 lần", "30"]}), got)
+    assert not result.correct and result.in_reply
+
+
+def test_unanswerable_cases_have_their_own_rate_and_gate():
+    results = [
+        score_case(case({"any": ["27.350"]}, id=f"a{n}"), answer("27.350 [1].", "27.350"))
+        for n in range(9)
+    ]
+    results.append(score_case(case({"abstain": True}, id="u"), answer("27.350 [1].", "27.350")))
+    summary = summarise(results)
+    assert summary.accuracy == 0.9 and summary.answer_accuracy == 1.0
+    assert summary.abstention == 0.0 and summary.over_abstention == 0.0
+    # 90% overall would pass a 0.9 bar; the unanswerable case, answered, does not.
+    assert missed_thresholds(summary, Thresholds(min_accuracy=0.9)) == ["abstention 0.000 < 0.900"]
+    assert missed_thresholds(summary, Thresholds(min_accuracy=0.9, min_abstention=0.0)) == []
+
+
+def test_abstaining_on_an_answerable_case_is_counted():
+    results = [
+        score_case(case({"any": ["27.350"]}, id="a"), abstention("q")),
+        score_case(case({"any": ["27.350"]}, id="b"), answer("27.350 [1].", "27.350")),
+    ]
+    summary = summarise(results)
+    assert summary.over_abstention == 0.5 and summary.answer_accuracy == 0.5
+    assert summary.abstention is None
