@@ -20,7 +20,7 @@ def test_ask_json_is_the_contract(indexed):
     result = indexed("ask", "Tổng số đảng viên toàn tỉnh là bao nhiêu?", "--json")
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
-    assert answer["short_answer"] == "27.350"
+    assert answer["short_answer"] == "27.350 người"
     assert answer["abstained"] is False
     assert set(answer["timings_ms"]) == {"retrieve", "answer", "total"}
     body = article_from_file(SEED).body

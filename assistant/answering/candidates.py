@@ -17,32 +17,36 @@ import re
 from dataclasses import dataclass
 
 from assistant.answering.question import Question
+from assistant.answering.spans import (
+    Span,
+    date_spans,
+    figure_spans,
+    name_spans,
+    org_spans,
+    place_spans,
+)
 from assistant.answering.terms import Term, keyed_positions
 from assistant.text.normalize import fold_diacritics
 
-# Folded words that may follow a count and read well after it in a reply.
-UNITS = frozenset(
-    "nguoi dong ty trieu nghin ngan ha km tan luot ho xa phuong can truong doanh".split()
-)
 # A number after these is an identifier, a year or a range end, not a count: "Kế hoạch số
 # 43", "năm 2022", "nhiệm kỳ 2022-2025", "khóa 13", "Điều 5" (but "tổng số 27.350" counts).
 _ID_BEFORE = re.compile(r"(?:(?<!tong )\bso|\bnam|\bky|\bkhoa|\bdieu|\bkhoan|[-–])\s*$")
 _IDENTIFIER = r"(?:so\s+)?(?:[ivxlc]{1,7}\b|\d{4}\s?[-–]\s?\d{4}|\d+(?:[-/][a-z0-9/]+)*)"
-_NOT_NAMES = frozenset(
-    "ban bộ tỉnh ủy đảng trung ương chính trị thường vụ hội đồng nhân dân ủy ban mặt trận "
-    "tổ quốc việt nam kế hoạch kết luận nghị quyết chỉ thị quy định".split()
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A possible short answer: `start:end` in the sentence's text, its score, a unit."""
+    """A possible short answer: `start:end` in the sentence's text, its score, a unit.
+
+    `bare` is the text without its unit or counted noun ("hơn 1,6 triệu" of "hơn 1,6 triệu
+    người"), for a reply whose question already names that noun."""
 
     start: int
     end: int
     text: str
     score: float
     unit: str | None = None
+    bare: str | None = None
 
 
 def candidates(
@@ -52,13 +56,72 @@ def candidates(
     kind = question.kind
     inside = [term for term in terms if span[0] <= term.start < span[1]]
     found: list[Candidate] = []
-    if kind in ("number", "percent", "date"):
-        found = _quantity_candidates(question, text, inside)
+    if kind in ("number", "percent"):
+        found = _figure_candidates(question, text, inside, span)
+    elif kind == "date":
+        found = _spanned(question, text, inside, date_spans(text, *span))
     elif kind == "named" and question.head:
         found = _named_candidates(question, text, inside, span)
     elif kind == "person":
-        found = _name_candidates(question, text, inside, span)
+        found = _spanned(question, text, inside, name_spans(text, *span))
+    elif kind == "place":
+        places = place_spans(text, *span)
+        found = _spanned(question, text, inside, places + _outside(name_spans(text, *span), places))
+    elif kind == "org":
+        found = _spanned(question, text, inside, org_spans(text, *span))
     return sorted(found, key=lambda c: c.score, reverse=True)
+
+
+def _outside(spans: list[Span], taken: list[Span]) -> list[Span]:
+    return [s for s in spans if not any(t.start <= s.start < t.end for t in taken)]
+
+
+def _spanned(
+    question: Question, text: str, terms: list[Term], spans: list[Span]
+) -> list[Candidate]:
+    """Candidates from complete spans, scored by the question's terms around them; a span
+    the question itself names is not its answer."""
+    asked = fold_diacritics(question.text)
+    found = []
+    for span in spans:
+        if fold_diacritics(span.text) in asked:
+            continue
+        score = closeness(question, terms, span.start, span.end)
+        found.append(Candidate(span.start, span.end, span.text, score))
+    return found
+
+
+def _figure_candidates(
+    question: Question, text: str, terms: list[Term], sentence: tuple[int, int]
+) -> list[Candidate]:
+    """Numbers (or percents) with their qualifier, magnitude and unit, scored by the
+    question's terms around them, the counted noun, and the part/whole cue of a fraction."""
+    asked = set(question.terms)
+    by_start = {term.start: index for index, term in enumerate(terms) if term.quantity}
+    found = []
+    for span in figure_spans(text, *sentence):
+        if span.kind != question.kind:
+            continue
+        index = by_start.get(span.core[0])
+        quantity = terms[index].quantity if index is not None else None
+        if quantity is not None and quantity.key in asked:
+            continue
+        before = fold_diacritics(text[max(0, span.core[0] - 12) : span.core[0]])
+        if question.kind == "number" and _ID_BEFORE.search(before):
+            continue  # "Kế hoạch số 43", "năm 2022", "nhiệm kỳ 2022-2025": not counts
+        score = closeness(question, terms, span.start, span.end)
+        if index is not None:
+            score += _fraction_bonus(question, text, terms, index)
+            following = _words_after(text, _fraction_end(text, terms, index))
+        else:
+            following = _words_after(text, span.core[1])
+        score += _counted_bonus(question.counted, following)
+        bare = text[span.start : span.end]
+        if span.unit:
+            bare = bare[: len(bare) - len(span.unit)].rstrip()
+        unit = fold_diacritics(span.unit.split()[0]) if span.unit else None
+        found.append(Candidate(span.start, span.end, span.text, score, unit, bare))
+    return found
 
 
 def closeness(question: Question, terms: list[Term], start: int, end: int) -> float:
@@ -82,25 +145,6 @@ def closeness(question: Question, terms: list[Term], start: int, end: int) -> fl
             best = max(best, near if terms[position].clause == clause else near * 0.3)
         score += weight * best
     return score / total
-
-
-def _quantity_candidates(question: Question, text: str, terms: list[Term]) -> list[Candidate]:
-    asked = set(question.terms)
-    found = []
-    for index, term in enumerate(terms):
-        quantity = term.quantity
-        if quantity is None or quantity.kind != question.kind or quantity.key in asked:
-            continue
-        before = fold_diacritics(text[max(0, quantity.start - 12) : quantity.start])
-        if question.kind == "number" and _ID_BEFORE.search(before):
-            continue  # "Kế hoạch số 43", "năm 2022", "nhiệm kỳ 2022-2025": not counts
-        score = closeness(question, terms, quantity.start, quantity.end)
-        score += _fraction_bonus(question, text, terms, index)
-        following = _words_after(text, _fraction_end(text, terms, index))
-        score += _counted_bonus(question.counted, following)
-        unit = following[0] if following and following[0] in UNITS else None
-        found.append(Candidate(quantity.start, quantity.end, quantity.text, score, unit))
-    return found
 
 
 def _counted_bonus(counted: str | None, following: list[str]) -> float:
@@ -154,37 +198,3 @@ def _named_candidates(
         score = closeness(question, terms, start, end)
         found.append(Candidate(start, end, text[start:end], score))
     return found
-
-
-def _name_candidates(
-    question: Question, text: str, terms: list[Term], span: tuple[int, int]
-) -> list[Candidate]:
-    found = []
-    for start, end in _capitalised_runs(text, span):
-        name = text[start:end]
-        words = name.lower().split()
-        if not 2 <= len(words) <= 4 or set(words) & _NOT_NAMES or name in question.text:
-            continue
-        score = closeness(question, terms, start, end)
-        found.append(Candidate(start, end, name, score))
-    return found
-
-
-def _capitalised_runs(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
-    """Runs of capitalised words ("Nguyễn Văn An"): how Vietnamese names are written."""
-    runs, start, end = [], None, None
-    for match in re.finditer(r"[^\W\d_]+", text[span[0] : span[1]]):
-        word_start, word_end = span[0] + match.start(), span[0] + match.end()
-        joined = end is not None and text[end:word_start] == " "
-        if match.group()[0].isupper() and (start is None or joined):
-            start = word_start if start is None else start
-            end = word_end
-            continue
-        if start is not None:
-            runs.append((start, end))
-        start = end = None
-        if match.group()[0].isupper():
-            start, end = word_start, word_end
-    if start is not None:
-        runs.append((start, end))
-    return runs

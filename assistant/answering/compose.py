@@ -78,8 +78,16 @@ def _rewrite(question: Question, candidate: Candidate) -> str:
 def _phrase(question: Question, candidate: Candidate, wh: str, *, at_end: bool) -> str:
     kind, value = question.kind, candidate.text
     wh_folded = fold_diacritics(wh)
-    if kind == "number":
-        return f"{value} {_unit_text(candidate)}".strip() if at_end else value
+    if kind in ("number", "percent"):
+        # "… bao nhiêu công ty?" already names the noun: "… 40 công ty", not "40 công ty công ty".
+        after = (
+            fold_diacritics(question.text[question.wh_span[1] :]).split()
+            if question.wh_span
+            else []
+        )
+        unit = (candidate.unit or "").split()
+        repeated = bool(unit) and after[: len(unit)] == unit
+        return candidate.bare if repeated and candidate.bare else value
     if kind in ("date", "published"):
         written = value if fold_diacritics(value).startswith("ngay") else f"ngày {value}"
         if len(find_quantities(value)) == 1 and len(find_quantities(value)[0].value) == 7:
@@ -88,23 +96,6 @@ def _phrase(question: Question, candidate: Candidate, wh: str, *, at_end: bool) 
     if kind in ("person", "author") and wh_folded.startswith("la "):
         return f"là {value}"
     return value
-
-
-def _unit_text(candidate: Candidate) -> str:
-    units = {
-        "nguoi": "người",
-        "dong": "đồng",
-        "ty": "tỷ",
-        "trieu": "triệu",
-        "nghin": "nghìn",
-        "ngan": "ngàn",
-        "ha": "ha",
-        "km": "km",
-        "tan": "tấn",
-        "luot": "lượt",
-        "ho": "hộ",
-    }
-    return units.get(candidate.unit or "", "")
 
 
 def _grounded(reply: str, evidence: str) -> bool:

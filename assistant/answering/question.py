@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answering.terms import has_diacritics, keyed_positions, text_terms
+from assistant.text.lexicon import ORG_HEADS, PLACE_HEADS
 from assistant.text.normalize import fold_diacritics, normalize_inline
 
 # (kind, pattern) in priority order; patterns are written with diacritics and matched on the
@@ -27,6 +28,12 @@ from assistant.text.normalize import fold_diacritics, normalize_inline
 _NAMED_HEADS = (
     r"kết luận|chỉ thị|nghị quyết|nghị định|quyết định|kế hoạch|thông tư|thông báo|quy định|"
     r"đề án|công văn|chương trình|khóa|khoá|nhiệm kỳ|đại hội|hội nghị"
+)
+_ORG_ASKED = "|".join(
+    sorted(ORG_HEADS - {"ban", "bộ", "vụ", "khoa", "phòng", "hội", "đoàn"}, key=len, reverse=True)
+)
+_PLACE_ASKED = "|".join(
+    sorted(PLACE_HEADS | {"địa phương", "nơi", "chỗ", "khu vực"}, key=len, reverse=True)
 )
 _RULES: tuple[tuple[str, str], ...] = (
     ("author", r"(?P<wh>(?:là )?ai)\b.*\b(?:viết|tác giả)"),
@@ -40,14 +47,18 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("percent", r"\b(?:what percentage|what percent|what share|what rate|what proportion)\b"),
     ("named", r"(?P<wh>(?P<head>" + _NAMED_HEADS + r")\s+(?:số\s+)?(?:nào|gì|mấy|bao nhiêu))"),
     ("named", r"\bwhich (?P<head>conclusion|directive|resolution|plan|decision|term)\b"),
-    ("date", r"(?P<wh>(?:vào\s+)?(?:ngày|hôm)\s+(?:nào|bao nhiêu|mấy)|khi nào|bao giờ|lúc nào|"
-     r"thời điểm nào|thời gian nào)"),
-    ("date", r"\b(?:when|what date|which date|on what day)\b"),
-    ("number", r"(?P<wh>bao nhiêu|mấy|số lượng)"),
-    ("number", r"\b(?:how many|how much|what number|what is the number|total number)\b"),
-    ("person", r"(?P<wh>người nào|là ai|ai)\b"),
-    ("person", r"\bwho\b"),
+    ("date", r"(?P<wh>(?:vào\s+)?(?:ngày|hôm|tháng|năm|thời điểm|thời gian|giai đoạn|dịp|"
+     r"thời kỳ|thế kỷ|thế kỉ|lúc|hồi)\s+(?:nào|bao nhiêu|mấy)|khi nào|bao giờ|lúc nào|hồi nào)"),
+    ("date", r"\b(?:when|what date|which date|on what day|what year|which year)\b"),
+    ("number", r"(?P<wh>bao nhiêu|mấy|số lượng|bao lâu|bao xa)"),
+    ("number", r"\b(?:how many|how much|how long|how far|how old|what number|total number)\b"),
+    ("person", r"(?P<wh>người nào|là ai|những ai|vị nào|ai)\b"),
+    ("person", r"\b(?:who|whom|whose)\b"),
     ("list", r"\b(?:những|các)\b.*\b(?P<wh>nào|gì)\b|\bgồm\b|\bwhich (?:areas|groups|fields)\b"),
+    ("place", r"(?P<wh>ở đâu|tại đâu|đâu|(?:" + _PLACE_ASKED + r")\s+nào)"),
+    ("place", r"\bwhere\b|\bwhich (?:province|country|city|district|commune|place)\b"),
+    ("org", r"(?P<wh>(?:" + _ORG_ASKED + r")\s+nào)"),
+    ("org", r"\bwhich (?:organisation|organization|agency|hospital|company|body)\b"),
 )  # fmt: skip
 
 _ENGLISH_HINT = re.compile(

@@ -47,7 +47,7 @@ def ask(question, passages):
     [
         (
             "Tổng số đảng viên toàn tỉnh là bao nhiêu?",
-            "27.350",
+            "27.350 người",
             "Tổng số đảng viên toàn tỉnh là 27.350 người [1].",
         ),
         (
@@ -55,7 +55,7 @@ def ask(question, passages):
             "344",
             "Tính đến 15/9/2022, toàn tỉnh kết nạp được 344 đảng viên mới [1].",
         ),
-        ("Chỉ tiêu kết nạp đảng viên mới mà tỉnh đăng ký là bao nhiêu?", "629", None),
+        ("Chỉ tiêu kết nạp đảng viên mới mà tỉnh đăng ký là bao nhiêu?", "629 đảng viên", None),
         ("Tỷ lệ chi bộ đã tổ chức đại hội là bao nhiêu?", "78,56%", None),
         (
             "Kế hoạch số 43 của Ban Thường vụ Tỉnh ủy được ban hành ngày nào?",
@@ -63,8 +63,8 @@ def ask(question, passages):
             "Kế hoạch số 43 của Ban Thường vụ Tỉnh ủy được ban hành ngày 23/3/2022 [1].",
         ),
         ("Kết luận số 21 là của Ban Chấp hành Trung ương Đảng khóa mấy?", "khóa XIII", None),
-        ("tong so dang vien toan tinh la bao nhieu", "27.350", None),
-        ("How many Party members does the province have in total?", "27.350", None),
+        ("tong so dang vien toan tinh la bao nhieu", "27.350 người", None),
+        ("How many Party members does the province have in total?", "27.350 người", None),
     ],
 )
 def test_seed_questions(seed_passages, question, short, reply):
@@ -78,9 +78,9 @@ def test_seed_questions(seed_passages, question, short, reply):
 @pytest.mark.parametrize(
     ("question", "short"),
     [
-        ("Tổng số đảng viên của huyện là bao nhiêu?", "5.432"),
+        ("Tổng số đảng viên của huyện là bao nhiêu?", "5.432 người"),
         ("Toàn huyện kết nạp được bao nhiêu đảng viên mới?", "120"),
-        ("Chỉ tiêu kết nạp đảng viên mới là bao nhiêu?", "200"),
+        ("Chỉ tiêu kết nạp đảng viên mới là bao nhiêu?", "200 đảng viên"),
         ("Việc kết nạp đạt bao nhiêu phần trăm chỉ tiêu?", "60%"),
         ("Nghị quyết số 12 được ban hành ngày nào?", "14/2/2023"),
         ("Đại hội các chi bộ là của nhiệm kỳ nào?", "nhiệm kỳ 2023-2026"),

@@ -168,13 +168,13 @@ def test_an_extractive_answer_never_obeys_a_planted_instruction(settings, assist
 
 def test_the_membership_answer_is_the_seed_figure(settings, assistant):
     answer = assistant.ask(MEMBERS)
-    assert answer.short_answer == "27.350"
+    assert answer.short_answer == "27.350 người"
     assert [c.article_id for c in answer.citations] == [SEED.name]
 
 
 def test_what_the_hostile_article_states_is_still_answered(settings, assistant):
     answer = assistant.ask("Huyện Sơn Hòa kết nạp được bao nhiêu đảng viên mới?")
-    assert answer.short_answer == "120"
+    assert answer.short_answer == "120 đảng viên"
     assert [c.article_id for c in answer.citations] == [HOSTILE_NAME]
     assert_rendered_inert(settings, answer)
 
@@ -182,7 +182,7 @@ def test_what_the_hostile_article_states_is_still_answered(settings, assistant):
 def test_quoted_article_html_and_images_stay_text(settings, assistant):
     # Unaccented, so the reply quotes the article's sentence: image and HTML included.
     answer = assistant.ask("huyen son hoa ket nap duoc bao nhieu dang vien moi")
-    assert answer.short_answer == "120"
+    assert answer.short_answer == "120 đảng viên"
     assert IMAGE in answer.text and RAW_HTML in answer.text  # quoted as the article says
     assert "<img" in answer.citations[0].quote
     assert_rendered_inert(settings, answer)
@@ -192,7 +192,7 @@ def test_quoted_article_html_and_images_stay_text(settings, assistant):
 
 def test_an_article_s_own_citation_number_is_not_a_source(settings, assistant):
     answer = assistant.ask("huyen son hoa co tat ca bao nhieu dang vien theo bao cao")
-    assert answer.short_answer == "3.500"
+    assert answer.short_answer == "3.500 đảng viên"
     assert "Theo báo cáo (7) của Ban Tổ chức Trung ương" in answer.text  # quoted, made inert
     assert "[7]" not in answer.text
     assert answer.citations[0].quote.startswith("Theo báo cáo [7]")  # the quote stays verbatim
@@ -240,7 +240,7 @@ def test_an_llm_obeying_the_injection_is_caught(settings, assistant, case):
     assistant.llm = LLMAnswerer(ScriptedLLM([obeying_replies(seed, planted)[case]]))
     answer = assistant.ask(MEMBERS)
     # Nothing verifiable is left, so the extractive answer is given instead.
-    assert answer.backend == "extractive" and answer.short_answer == "27.350"
+    assert answer.backend == "extractive" and answer.short_answer == "27.350 người"
     assert "27.350" in answer.text
     if case != "says PWNED":  # a bare refusal-like reply is replaced without a note
         assert REPLACED_NOTE in answer.notes

@@ -103,7 +103,7 @@ def test_encoded_article_is_indexed_as_nfc_and_found(
     assert "Đảng bộ xã Đông Hòa hiện có 1.245 đảng viên" in text  # Đ is U+0110
 
     answer = build_assistant(settings, service).ask(QUESTION)
-    assert answer.short_answer == "1.245"
+    assert answer.short_answer == "1.245 đảng viên"
     assert answer.citations[0].article_id == "bài.txt"
     assert "1.245" in answer.citations[0].quote
 
@@ -320,7 +320,7 @@ def test_hidden_html_text_is_never_indexed_nor_found(
     assert "99.999" not in secret.text
     assert all("99.999" not in citation.quote for citation in secret.citations)
     visible = assistant.ask(QUESTION)  # the visible text is indexed as usual
-    assert visible.short_answer == "1.245"
+    assert visible.short_answer == "1.245 đảng viên"
     assert visible.citations[0].article_id == "trang.html"
 
 
@@ -334,7 +334,7 @@ NAMED = [
         "Xã Tân Phú làm đường giao thông nông thôn",
         "Năm 2023 xã Tân Phú làm mới 24,6 km đường giao thông nông thôn.",
         "Năm 2023 xã Tân Phú làm mới bao nhiêu km đường giao thông nông thôn?",
-        "24,6",
+        "24,6 km",
     ),
     (
         nfd("thư mục con/Báo cáo Hòa Bình.md"),  # as copied from macOS
@@ -342,7 +342,7 @@ NAMED = [
         "Phường Hòa Bình tổng kết công tác dân vận",
         "Phường Hòa Bình đã vận động 1.732 hộ dân hiến đất mở rộng hẻm.",
         "Phường Hòa Bình đã vận động bao nhiêu hộ dân hiến đất?",
-        "1.732",
+        "1.732 hộ dân",
     ),
     (
         "Báo cáo \"quý 3\" #2 (50%) [bản cuối] {x} & 'y'; a=b+c, ~ $HOME <b>đậm.html",
@@ -350,7 +350,7 @@ NAMED = [
         "Thị trấn Ea Kar trồng thêm cây xanh",
         "Thị trấn Ea Kar đã trồng thêm 4.096 cây xanh dọc các tuyến phố.",
         "Thị trấn Ea Kar đã trồng thêm bao nhiêu cây xanh?",
-        "4.096",
+        "4.096 cây xanh",
     ),
 ]
 

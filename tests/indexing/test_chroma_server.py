@@ -120,7 +120,7 @@ def assert_answers_from_the_seed(run) -> None:
     result = run("ask", QUESTION, "--json")
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
-    assert answer["short_answer"] == "27.350"
+    assert answer["short_answer"] == "27.350 người"
     assert SEED.name in {citation["article_id"] for citation in answer["citations"]}
 
 

@@ -91,7 +91,7 @@ def test_upload_then_ask_then_delete(tmp_path, service):
     assert "Đã lưu: Huyện Đồng Xuân.txt" in message and "Không nhận anh.txt" in message
     assert any(row[-1] == "Huyện Đồng Xuân.txt" for row in rows)
     answer = build_assistant(settings, service).ask("Tổng số đảng viên của huyện là bao nhiêu?")
-    assert answer.short_answer == "5.432"
+    assert answer.short_answer == "5.432 người"
     rows, _, message = remove_article(service, settings, "Huyện Đồng Xuân.txt")
     assert "Đã xóa" in message and all(row[-1] != "Huyện Đồng Xuân.txt" for row in rows)
     _, _, message = remove_article(service, settings, "../secret.txt")
