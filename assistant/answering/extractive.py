@@ -16,18 +16,21 @@ Not here: retrieval, LLM answers, verification of the reply (`verify.py` checks 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from assistant.answering.candidates import Candidate, candidates
+from assistant.answering.clause import answer_clause
 from assistant.answering.compose import compose_reply, display_date
-from assistant.answering.injection import without_instructions
+from assistant.answering.evidence import candidate_sentences, rank_by_overlap
 from assistant.answering.question import Question
 from assistant.answering.terms import Term, keyed_positions, text_terms
 from assistant.answering.types import Answer, Citation, abstention
 from assistant.retrieval.passage import Passage
-from assistant.text.sentences import sentence_spans
 
 DEFAULT_MIN_SUPPORT = 0.75
 _RANK_PRIOR = 0.15
+_RELEVANCE = 0.3
+_TYPED = frozenset({"number", "percent", "date", "named", "person", "place", "org"})
 
 
 @dataclass(frozen=True)
@@ -56,37 +59,64 @@ def support(question: Question, terms: list[Term], title_terms: list[Term]) -> f
     found = sum(weight for key, weight in question.terms.items() if key in keys)
     share = found / total
     named = [key for key, weight in question.terms.items() if ":" in key and weight >= 3.0]
-    return share / 2 if any(key not in keys for key in named) else share
+    if any(key not in keys for key in named) or not _names_found(question, terms, title_terms):
+        return share / 2
+    return share
+
+
+def _names_found(question: Question, terms: list[Term], title_terms: list[Term]) -> bool:
+    """Whether every name the question gives ("xã Tứ Cường") is in the evidence or title."""
+    if not question.names:
+        return True
+    folded = {key for key, _ in keyed_positions(terms)} | {
+        key for key, _ in keyed_positions(title_terms)
+    }
+    for name in question.names:
+        parts = [" ".join(pair) for pair in pairwise(name)] or list(name)
+        if not all(part in folded for part in parts):
+            return False
+    return True
+
+
+def asked_words(question: Question) -> str:
+    """The words of the question evidence should contain: without its question word, and
+    for an English question the Vietnamese terms it names."""
+    if question.english:
+        return question.expansion
+    text = question.text
+    if question.wh_span:
+        text = f"{text[: question.wh_span[0]]} {text[question.wh_span[1] :]}"
+    return text
 
 
 def find_evidence(question: Question, passages: list[Passage]) -> Evidence | None:
     """The best-scoring sentence (and candidate, for typed questions) in `passages`."""
     best: Evidence | None = None
-    typed = question.kind in ("number", "percent", "date", "named", "person")
-    for rank, passage in enumerate(passages):
-        # A planted instruction is not evidence: blanked, it is neither answer nor context.
-        text = without_instructions(passage.text)
-        terms = text_terms(text)
-        title_terms = text_terms(passage.title)
-        prior = _RANK_PRIOR / (1 + rank)
-        spans = sentence_spans(text)
-        for number, span in enumerate(spans):
-            # The sentence before belongs to the evidence: reports state the subject once
-            # ("…đại hội chi bộ trực thuộc đảng bộ cơ sở") and the figure in the next one.
-            context_start = spans[number - 1][0] if number else span[0]
-            context = [term for term in terms if context_start <= term.start < span[1]]
-            covered = support(question, context, title_terms)
-            if typed:
-                found = candidates(question, text, terms, span)
-                if not found:
-                    continue
-                top = found[0]
-                score = top.score + 0.3 * covered + prior
-                evidence = Evidence(passage, span, top, score, covered)
-            else:
-                evidence = Evidence(passage, span, None, covered + prior, covered)
-            if best is None or evidence.score > best.score:
-                best = evidence
+    typed = question.kind in _TYPED
+    sentences = rank_by_overlap(asked_words(question), candidate_sentences(passages))
+    terms_of: dict[int, tuple[list[Term], list[Term]]] = {}
+    for sentence in sentences:
+        if sentence.rank not in terms_of:
+            terms_of[sentence.rank] = (
+                text_terms(sentence.text),
+                text_terms(sentence.passage.title),
+            )
+        terms, title_terms = terms_of[sentence.rank]
+        span = sentence.span
+        context = [term for term in terms if sentence.context_start <= term.start < span[1]]
+        covered = support(question, context, title_terms)
+        prior = _RANK_PRIOR / (1 + sentence.rank)
+        if typed:
+            found = candidates(question, sentence.text, terms, span)
+            if not found:
+                continue
+            top = found[0]
+            score = top.score + _RELEVANCE * sentence.relevance + prior
+            evidence = Evidence(sentence.passage, span, top, score, covered)
+        else:
+            evidence = Evidence(sentence.passage, span, None, sentence.relevance + prior, covered)
+        if best is None or evidence.score > best.score:
+            best = evidence
     return best
 
 
@@ -107,7 +137,14 @@ class ExtractiveAnswerer:
         passage, (start, end) = evidence.passage, evidence.sentence
         citation = Citation.quoting(1, passage, start, end)
         candidate = evidence.candidate
-        short = candidate.text if candidate else citation.quote
+        if candidate is not None:
+            short = candidate.text
+        else:
+            whole_list = question.kind == "list"
+            a, b = answer_clause(
+                passage.text, (start, end), asked_words(question), whole_list=whole_list
+            )
+            short = passage.text[a:b]
         text = compose_reply(
             question,
             evidence_text=passage.text,

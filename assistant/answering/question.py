@@ -120,6 +120,9 @@ class Question:
     terms: dict[str, float] = field(default_factory=dict)
     expansion: str = ""  # Vietnamese report terms of an English question, for retrieval
     exact: bool = True  # terms keep diacritics (the question was typed with them)
+    # Proper names the question names ("Tứ Cường", "Hải Dương"), folded syllables: evidence
+    # about another place or person does not answer it.
+    names: tuple[tuple[str, ...], ...] = ()
 
     @property
     def search_text(self) -> str:
@@ -202,7 +205,24 @@ def analyse(question: str, earlier: Question | None = None) -> Question:
         terms,
         expansion,
         exact,
+        () if english else named_in(text),
     )
+
+
+def named_in(text: str) -> tuple[tuple[str, ...], ...]:
+    """The capitalised runs of a question, folded; its first word only in a longer run."""
+    names, run = [], []
+    words = re.findall(r"[^\W\d_][\w'’-]*|\S", text)
+    for index, word in enumerate([*words, "."]):
+        if word[0].isupper() and word[0].isalpha():
+            run.append((index, word))
+            continue
+        if run and run[0][0] == 0:
+            run = run[1:] if len(run) > 1 else []  # "Tỉnh", "Ai": sentence case
+        if run:
+            names.append(tuple(fold_diacritics(w) for _, w in run))
+        run = []
+    return tuple(names)
 
 
 def _terms_of(earlier: Question, exact: bool) -> dict[str, float]:

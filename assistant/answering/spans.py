@@ -136,7 +136,7 @@ def _unit_after(text: str, position: int, end: int) -> tuple[int, str | None]:
 
 
 _DATE_CORE = re.compile(
-    r"\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{4}(?!\d)"
+    r"(?:(?:ngày|hôm)\s+)?\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{4}(?!\d)"
     r"|(?:ngày|hôm)\s+\d{1,2}\s?[/.-]\s?\d{1,2}(?![\d/.-])"
     r"|(?<![\d.,/-])\d{1,2}/\d{1,2}(?![\d/]|[.,-]\d)"
     r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s*(?:,\s*)?năm\s+\d{4})?"
@@ -196,7 +196,7 @@ def _ends_head(words: list[str]) -> bool:
 
 def _opens_with_head(words: list[str]) -> bool:
     heads = ORG_HEADS | PLACE_HEADS
-    return any(" ".join(words[:size]) in heads for size in (1, 2, 3) if len(words) > size)
+    return any(" ".join(words[:size]) in heads for size in (1, 2, 3) if len(words) >= size)
 
 
 def name_spans(text: str, start: int, end: int) -> list[Span]:
@@ -277,7 +277,7 @@ def _headed(
                 if kind == "org" and _person_from(words, cursor, text):
                     break  # "Tỉnh ủy Nguyễn Văn Hải": a person's name begins
                 last, lower_run = cursor, 0
-            elif kind == "org" and lower_run < 2 and word.lower() not in FUNCTION_WORDS:
+            elif kind == "org" and lower_run < 1 and word.lower() not in FUNCTION_WORDS:
                 lower_run += 1  # "Ung bướu": a name part written in lower case, kept only
             else:  # if a capitalised word follows it
                 break

@@ -59,7 +59,7 @@ def ask(question, passages):
         ("Tỷ lệ chi bộ đã tổ chức đại hội là bao nhiêu?", "78,56%", None),
         (
             "Kế hoạch số 43 của Ban Thường vụ Tỉnh ủy được ban hành ngày nào?",
-            "23/3/2022",
+            "ngày 23/3/2022",
             "Kế hoạch số 43 của Ban Thường vụ Tỉnh ủy được ban hành ngày 23/3/2022 [1].",
         ),
         ("Kết luận số 21 là của Ban Chấp hành Trung ương Đảng khóa mấy?", "khóa XIII", None),
@@ -82,7 +82,7 @@ def test_seed_questions(seed_passages, question, short, reply):
         ("Toàn huyện kết nạp được bao nhiêu đảng viên mới?", "120"),
         ("Chỉ tiêu kết nạp đảng viên mới là bao nhiêu?", "200 đảng viên"),
         ("Việc kết nạp đạt bao nhiêu phần trăm chỉ tiêu?", "60%"),
-        ("Nghị quyết số 12 được ban hành ngày nào?", "14/2/2023"),
+        ("Nghị quyết số 12 được ban hành ngày nào?", "ngày 14/2/2023"),
         ("Đại hội các chi bộ là của nhiệm kỳ nào?", "nhiệm kỳ 2023-2026"),
         ("Ai là tác giả bài viết về phát triển đảng viên ở Đồng Xuân?", "Trần Minh"),
         ("Bài viết về huyện Đồng Xuân được đăng ngày nào?", "2/5/2023"),
