@@ -25,7 +25,11 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
+from assistant.answering.candidates import Candidate, candidates
 from assistant.answering.injection import without_instructions
+from assistant.answering.question import Question
+from assistant.answering.support import support
+from assistant.answering.terms import Term, text_terms
 from assistant.retrieval.passage import Passage
 from assistant.text.normalize import fold_diacritics, same_spelling
 from assistant.text.sentences import sentence_spans
@@ -34,6 +38,20 @@ _WORD = re.compile(r"[^\W_]+")
 _PAIR = 0.5
 _BEFORE = 0.5
 _TITLE = 0.25
+_RANK_PRIOR = 0.15
+_RELEVANCE = 0.3
+_TYPED = frozenset({"number", "percent", "date", "named", "person", "place", "org"})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The best candidate found: where it is and how well it fits."""
+
+    passage: Passage
+    sentence: tuple[int, int]
+    candidate: Candidate | None
+    score: float
+    support: float
 
 
 @dataclass(frozen=True)
@@ -103,3 +121,45 @@ def rank_by_overlap(question: str, sentences: list[Sentence]) -> list[Sentence]:
 def _with_relevance(sentence: Sentence, relevance: float) -> Sentence:
     return Sentence(sentence.passage, sentence.rank, sentence.text, sentence.span,
                     sentence.context_start, relevance)  # fmt: skip
+
+
+def asked_words(question: Question) -> str:
+    """The words of the question evidence should contain: without its question word, and
+    for an English question the Vietnamese terms it names."""
+    if question.english:
+        return question.expansion
+    text = question.text
+    if question.wh_span:
+        text = f"{text[: question.wh_span[0]]} {text[question.wh_span[1] :]}"
+    return text
+
+
+def find_evidence(question: Question, passages: list[Passage]) -> Evidence | None:
+    """The best-scoring sentence (and candidate, for typed questions) in `passages`."""
+    best: Evidence | None = None
+    typed = question.kind in _TYPED
+    sentences = rank_by_overlap(asked_words(question), candidate_sentences(passages))
+    terms_of: dict[int, tuple[list[Term], list[Term]]] = {}
+    for sentence in sentences:
+        if sentence.rank not in terms_of:
+            terms_of[sentence.rank] = (
+                text_terms(sentence.text),
+                text_terms(sentence.passage.title),
+            )
+        terms, title_terms = terms_of[sentence.rank]
+        span = sentence.span
+        context = [term for term in terms if sentence.context_start <= term.start < span[1]]
+        covered = support(question, context, title_terms)
+        prior = _RANK_PRIOR / (1 + sentence.rank)
+        if typed:
+            found = candidates(question, sentence.text, terms, span)
+            if not found:
+                continue
+            top = found[0]
+            score = top.score + _RELEVANCE * sentence.relevance + prior
+            evidence = Evidence(sentence.passage, span, top, score, covered)
+        else:
+            evidence = Evidence(sentence.passage, span, None, sentence.relevance + prior, covered)
+        if best is None or evidence.score > best.score:
+            best = evidence
+    return best

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.answering.extractive import support
 from assistant.answering.question import Question
+from assistant.answering.support import support
 from assistant.answering.terms import text_terms
 from assistant.corpus.article import Article
 from assistant.corpus.reader import parse_article_bytes, read_article

@@ -1,0 +1,52 @@
+"""The support decision: how much of the question the chosen evidence backs.
+
+Support is the weighted share of the question's terms found in the cited sentence, the
+sentence before it and the article title. A condition the question sets is more than a
+word: a figure it names ("Kế hoạch số 50", "năm 2022") or a name it gives ("xã Tứ Cường",
+"tỉnh Bình Định") that the evidence lacks halves the support, because evidence about
+another document, place or person is about something near the question, not its answer.
+The extractive reader abstains below `answer.min_support` (docs/answering.md).
+
+Not here: choosing the evidence (`evidence.py`).
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from assistant.answering.question import Question
+from assistant.answering.terms import Term, keyed_positions
+
+
+def support(question: Question, terms: list[Term], title_terms: list[Term]) -> float:
+    """Weighted share of the question's terms present in `terms` or the title.
+
+    A figure the question names ("Kế hoạch số 50", "năm 2022") is a condition, not a
+    word: evidence that lacks it supports at most half the question.
+    """
+    total = sum(question.terms.values())
+    if not total:
+        return 0.0
+    keys = {key for key, _ in keyed_positions(terms, question.exact)}
+    keys |= {key for key, _ in keyed_positions(title_terms, question.exact)}
+    keys |= {f"number:{key[5:9]}" for key in keys if key.startswith("date:")}  # its year
+    found = sum(weight for key, weight in question.terms.items() if key in keys)
+    share = found / total
+    named = [key for key, weight in question.terms.items() if ":" in key and weight >= 3.0]
+    if any(key not in keys for key in named) or not _names_found(question, terms, title_terms):
+        return share / 2
+    return share
+
+
+def _names_found(question: Question, terms: list[Term], title_terms: list[Term]) -> bool:
+    """Whether every name the question gives ("xã Tứ Cường") is in the evidence or title."""
+    if not question.names:
+        return True
+    folded = {key for key, _ in keyed_positions(terms)} | {
+        key for key, _ in keyed_positions(title_terms)
+    }
+    for name in question.names:
+        parts = [" ".join(pair) for pair in pairwise(name)] or list(name)
+        if not all(part in folded for part in parts):
+            return False
+    return True
