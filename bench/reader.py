@@ -112,13 +112,21 @@ def ask(assistant: Assistant, case: Case, kind: str, group: str) -> Row:
     )  # fmt: skip
 
 
-def assistant_for(corpus: Path, index: Path, saved: dict, replay: bool, min_support: float | None):
+def assistant_for(
+    corpus: Path,
+    index: Path,
+    saved: dict,
+    replay: bool,
+    min_support: float | None,
+    embedder: str = "sentence-transformers",
+):
     from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.wiring import build_index_service, build_retriever
 
-    settings = load_settings(corpus=corpus, index=index)
+    overrides: dict = {"embedding": {"backend": embedder}}
     if min_support is not None:
-        settings = load_settings(corpus=corpus, index=index, answer={"min_support": min_support})
+        overrides["answer"] = {"min_support": min_support}
+    settings = load_settings(corpus=corpus, index=index, **overrides)
 
     def live():
         service = build_index_service(settings)
@@ -145,7 +153,13 @@ def _progress(name: str):
     return show
 
 
-def run_set(qs: QuestionSet, work: Path, replay: bool, min_support: float | None) -> list[Row]:
+def run_set(
+    qs: QuestionSet,
+    work: Path,
+    replay: bool,
+    min_support: float | None,
+    embedder: str = "sentence-transformers",
+) -> list[Row]:
     saved_path = work / qs.name / "retrieved.pickle"
     saved = pickle.loads(saved_path.read_bytes()) if saved_path.exists() else {}
     rows: list[Row] = []
@@ -158,7 +172,7 @@ def run_set(qs: QuestionSet, work: Path, replay: bool, min_support: float | None
         if all_absent and not index.exists() and (work / qs.name / "index").exists():
             # The half index is the whole one less some articles: an update only deletes.
             shutil.copytree(work / qs.name / "index", index)
-        bot = assistant_for(corpus, index, saved, replay, min_support)
+        bot = assistant_for(corpus, index, saved, replay, min_support, embedder)
         with_warm_up = not replay
         if with_warm_up:
             bot.ask("Bài viết nói về điều gì?")
@@ -236,6 +250,9 @@ def main() -> int:
     parser.add_argument("--min-support", type=float, default=None)
     parser.add_argument("--sweep", action="store_true", help="answer at min_support 0 and sweep")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results")
+    parser.add_argument(
+        "--embedder", choices=["sentence-transformers", "hashing"], default="sentence-transformers"
+    )
     args = parser.parse_args()
     out = [f"## Reader benchmark, {date.today()}", ""]
     for name in args.sets.split(","):
@@ -247,7 +264,7 @@ def main() -> int:
         else:
             qs = squad_set(name, args.work, args.articles, args.absent)
         min_support = 0.0 if args.sweep else args.min_support
-        rows = run_set(qs, args.work, args.replay, min_support)
+        rows = run_set(qs, args.work, args.replay, min_support, args.embedder)
         (args.work / name / "rows.json").write_text(
             json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1), encoding="utf-8"
         )

@@ -54,9 +54,11 @@ def available(name: str) -> bool:
     return all(path.is_file() for path in needed)
 
 
-def squad_set(name: str, work: Path, articles: int, absent_questions: int) -> QuestionSet:
+def squad_set(
+    name: str, work: Path, articles: int, absent_questions: int, source: Path | None = None
+) -> QuestionSet:
     """`articles` contexts indexed (their questions asked), and questions of as many others."""
-    document = json.loads(SQUAD_FILES[name].read_text(encoding="utf-8"))
+    document = json.loads((source or SQUAD_FILES[name]).read_text(encoding="utf-8"))
     entries = [
         (item.get("title") or "", paragraph)
         for item in document["data"]

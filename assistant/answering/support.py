@@ -29,7 +29,9 @@ def support(question: Question, terms: list[Term], title_terms: list[Term]) -> f
         return 0.0
     keys = {key for key, _ in keyed_positions(terms, question.exact)}
     keys |= {key for key, _ in keyed_positions(title_terms, question.exact)}
-    keys |= {f"number:{key[5:9]}" for key in keys if key.startswith("date:")}  # its year
+    dates = [key for key in keys if key.startswith("date:")]
+    keys |= {f"number:{key[5:9]}" for key in dates}  # a date states its year
+    keys |= {key[:12] for key in dates}  # and its month ("tháng 9/2022" by "15/9/2022")
     found = sum(weight for key, weight in question.terms.items() if key in keys)
     share = found / total
     named = [key for key, weight in question.terms.items() if ":" in key and weight >= 3.0]
