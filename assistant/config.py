@@ -178,7 +178,14 @@ class AnswerSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description="Abstain when the best evidence holds less than this weighted share of "
-        "the question's terms (calibrated by bench/abstention.py; see docs/answering.md).",
+        "the question's terms (chosen on `python -m bench reader`; see docs/answering.md).",
+    )
+    min_dense: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Abstain when the cited passage's cosine to the question is below this; "
+        "chosen for EmbeddingGemma on `python -m bench reader`, applied to that model only.",
     )
 
 

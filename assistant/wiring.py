@@ -161,6 +161,22 @@ def build_llm(settings: Settings) -> LLM | None:
     raise ConfigError(f"unknown llm backend {config.backend!r}")
 
 
+def dense_gate(settings: Settings) -> float:
+    """`answer.min_dense`, for the model it was chosen for; 0 (off) for any other, whose
+    cosines mean something else."""
+    from assistant.config import EmbeddingSettings
+
+    default = EmbeddingSettings.model_fields["model"].default
+    config = settings.embedding
+    if (
+        config.backend != "sentence-transformers"
+        or config.model != default
+        or config.variant != "fp32"
+    ):
+        return 0.0
+    return settings.answer.min_dense
+
+
 def build_assistant(settings: Settings, service: IndexService | None = None) -> Assistant:
     """The question-answering service over the built index (`IndexStoreError` if none)."""
     from assistant.answering.extractive import ExtractiveAnswerer
@@ -184,6 +200,6 @@ def build_assistant(settings: Settings, service: IndexService | None = None) -> 
     return Assistant(
         build_retriever(settings, service),
         k=settings.retrieval.k,
-        extractive=ExtractiveAnswerer(settings.answer.min_support),
+        extractive=ExtractiveAnswerer(settings.answer.min_support, dense_gate(settings)),
         llm=LLMAnswerer(llm) if llm is not None else None,
     )

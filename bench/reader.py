@@ -46,7 +46,8 @@ from bench.reader_data import QuestionSet, available, party_set, squad_set
 
 CACHE = Path.home() / ".cache" / "vn-report-assistant" / "bench" / "reader"
 RESULTS = Path(__file__).parent / "results"
-THRESHOLDS = [round(0.05 * n, 2) for n in range(0, 21)]
+THRESHOLDS = [round(0.1 * n, 1) for n in range(0, 10)]
+DENSE = [0.0, 0.5, 0.55, 0.6, 0.62, 0.65]
 
 
 class RecordingRetriever:
@@ -83,6 +84,8 @@ class Row:
     expected: list[str]
     short_answer: str | None
     reply: str
+    dense_top: float | None = None  # the first passage's cosine to the question
+    dense_cited: float | None = None  # the cited passage's
 
 
 def ask(assistant: Assistant, case: Case, kind: str, group: str) -> Row:
@@ -104,11 +107,19 @@ def ask(assistant: Assistant, case: Case, kind: str, group: str) -> Row:
         ),
         None,
     )
+    cited = None
+    if answer.citations and answer.citations[0].start is not None:
+        at = answer.citations[0]
+        cited = next((p for p in answer.passages if p.article_id == at.article_id
+                      and p.start <= at.start < p.end), None)  # fmt: skip
+    top = answer.passages[0] if answer.passages else None
     return Row(
         case.id, kind, group, result.correct, result.in_reply, answer.abstained,
         answer.support, rank, answer.timings_ms.get("answer", 0.0),
         answer.timings_ms.get("total", 0.0), result.question, result.expected,
         answer.short_answer, answer.text,
+        top.scores.get("dense") if top else None,
+        cited.scores.get("dense") if cited else None,
     )  # fmt: skip
 
 
@@ -124,8 +135,8 @@ def assistant_for(
     from assistant.wiring import build_index_service, build_retriever
 
     overrides: dict = {"embedding": {"backend": embedder}}
-    if min_support is not None:
-        overrides["answer"] = {"min_support": min_support}
+    if min_support is not None:  # --sweep: no gate at all, so both can be swept
+        overrides["answer"] = {"min_support": min_support, "min_dense": 0.0}
     settings = load_settings(corpus=corpus, index=index, **overrides)
 
     def live():
@@ -141,7 +152,9 @@ def assistant_for(
     retriever = RecordingRetriever(live, saved)
     if not replay:
         retriever._inner = live()
-    extractive = ExtractiveAnswerer(settings.answer.min_support)
+    from assistant.wiring import dense_gate
+
+    extractive = ExtractiveAnswerer(settings.answer.min_support, dense_gate(settings))
     return Assistant(retriever, k=settings.retrieval.k, extractive=extractive)
 
 
@@ -220,16 +233,29 @@ def table(name: str, rows: list[Row]) -> list[str]:
 
 
 def sweep(name: str, rows: list[Row]) -> list[str]:
-    """Answerable right and must-abstain abstained, had the threshold been t."""
+    """Answerable right and must-abstain abstained, had the gates been (support, dense)."""
     answerable = [r for r in rows if r.group == "answerable"]
     refuse = [r for r in rows if r.group != "answerable"]
-    lines = [f"#### {name}: support threshold", "", "| min_support | answerable right | "
-             "must-abstain abstained |", "|--:|--:|--:|"]  # fmt: skip
+    lines = [f"#### {name}: abstention gates", "",
+             "| min_support \\ min_dense | " + " | ".join(f"{d:.2f}" for d in DENSE) + " |",
+             "|--:|" + "--:|" * len(DENSE)]  # fmt: skip
     for t in THRESHOLDS:
-        right = sum(r.correct and r.support >= t for r in answerable)
-        refused = sum(r.abstained or r.support < t for r in refuse)
-        lines.append(f"| {t:.2f} | {right}/{len(answerable)} | {refused}/{len(refuse)} |")
-    return [*lines, ""]
+        cells = []
+        for d in DENSE:
+            passed = [r.support >= t and _dense(r) >= d for r in rows]
+            ok = dict(zip([id(r) for r in rows], passed, strict=True))
+            right = sum(r.correct and ok[id(r)] for r in answerable)
+            refused = sum(r.abstained or not ok[id(r)] for r in refuse)
+            cells.append(f"{right}/{len(answerable)} · {refused}/{len(refuse)}")
+        lines.append(f"| {t:.2f} | " + " | ".join(cells) + " |")
+    return [*lines, "", "(each cell: answerable right · must-abstain abstained)", ""]
+
+
+def _dense(row: Row) -> float:
+    for value in (row.dense_cited, row.dense_top):
+        if value is not None:
+            return value
+    return 0.0
 
 
 def _share(flags) -> str:

@@ -19,7 +19,8 @@ from assistant.text.normalize import fold_diacritics, same_spelling
 
 _BREAK = re.compile(r"[,;:]\s+|\s[-–—]\s")
 _WORD = re.compile(r"[^\W_]+")
-_NEW_WORDS = 3  # an anchor with fewer words the question lacks is only a restatement
+_NEW_WORDS = 3
+_TO_THE_END = True  # an anchor with fewer words the question lacks is only a restatement
 
 
 def _words(text: str) -> list[str]:
@@ -56,8 +57,8 @@ def answer_clause(
     anchor = max(range(len(parts)), key=lambda i: (shared[i], -i))
     start, end = parts[anchor]
     new = [word for word in _words(text[start:end]) if word not in question]
-    if whole_list:
+    if len(new) < _NEW_WORDS and anchor + 1 < len(parts):
+        start = parts[anchor + 1][0]  # the anchor only restates the question
+    if whole_list or _TO_THE_END:
         end = parts[-1][1]
-    elif len(new) < _NEW_WORDS and anchor + 1 < len(parts):
-        end = parts[anchor + 1][1]
     return start, end

@@ -40,6 +40,7 @@ _BEFORE = 0.5
 _TITLE = 0.25
 _RANK_PRIOR = 0.15
 _RELEVANCE = 0.3
+_UNTYPED_MARGIN = 0.3
 _TYPED = frozenset({"number", "percent", "date", "named", "person", "place", "org"})
 
 
@@ -137,6 +138,9 @@ def asked_words(question: Question) -> str:
 def find_evidence(question: Question, passages: list[Passage]) -> Evidence | None:
     """The best-scoring sentence (and candidate, for typed questions) in `passages`."""
     best: Evidence | None = None
+    best_relevance = 0.0
+    clause: Evidence | None = None  # the best sentence regardless of type
+    clause_relevance = 0.0
     typed = question.kind in _TYPED
     sentences = rank_by_overlap(asked_words(question), candidate_sentences(passages))
     terms_of: dict[int, tuple[list[Term], list[Term]]] = {}
@@ -151,15 +155,24 @@ def find_evidence(question: Question, passages: list[Passage]) -> Evidence | Non
         context = [term for term in terms if sentence.context_start <= term.start < span[1]]
         covered = support(question, context, title_terms)
         prior = _RANK_PRIOR / (1 + sentence.rank)
-        if typed:
-            found = candidates(question, sentence.text, terms, span)
-            if not found:
-                continue
-            top = found[0]
-            score = top.score + _RELEVANCE * sentence.relevance + prior
-            evidence = Evidence(sentence.passage, span, top, score, covered)
-        else:
-            evidence = Evidence(sentence.passage, span, None, sentence.relevance + prior, covered)
-        if best is None or evidence.score > best.score:
-            best = evidence
+        plain = Evidence(sentence.passage, span, None, sentence.relevance + prior, covered)
+        if clause is None or plain.score > clause.score:
+            clause, clause_relevance = plain, sentence.relevance
+        if not typed:
+            continue
+        found = candidates(question, sentence.text, terms, span)
+        if not found:
+            continue
+        top = found[0]
+        score = top.score + _RELEVANCE * sentence.relevance + prior
+        if best is None or score > best.score:
+            best = Evidence(sentence.passage, span, top, score, covered)
+            best_relevance = sentence.relevance
+    if not typed:
+        return clause
+    # Not every "ai" or "khi nào" is answered by a name or a date ("các bác sĩ trực",
+    # "khi trẻ bị sốt"): a sentence far more relevant than any holding a span of the
+    # asked type answers by a clause.
+    if clause is not None and (best is None or clause_relevance - best_relevance > _UNTYPED_MARGIN):
+        return clause
     return best

@@ -7,15 +7,40 @@ word: a figure it names ("Kế hoạch số 50", "năm 2022") or a name it gives
 another document, place or person is about something near the question, not its answer.
 The extractive reader abstains below `answer.min_support` (docs/answering.md).
 
+Lexical support cannot tell a paraphrase from a question about something else; the
+embedding model can. So the reader also abstains when the cited passage (or, if dense
+retrieval did not return it, the best passage) is less similar to the question than
+`answer.min_dense`: a cosine, so it holds for one embedding model only (it is chosen for
+EmbeddingGemma on `python -m bench reader`, and off for any other model).
+
 Not here: choosing the evidence (`evidence.py`).
 """
 
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from assistant.answering.question import Question
 from assistant.answering.terms import Term, keyed_positions
+from assistant.retrieval.passage import Passage
+
+if TYPE_CHECKING:
+    from assistant.answering.evidence import Evidence
+
+
+def supported(
+    evidence: Evidence, passages: list[Passage], min_support: float, min_dense: float
+) -> bool:
+    """Whether `evidence` backs enough of the question to be given as its answer."""
+    if evidence.support < min_support:
+        return False
+    if min_dense <= 0:
+        return True
+    dense = evidence.passage.scores.get("dense")
+    if dense is None:
+        dense = max((p.scores.get("dense", 0.0) for p in passages), default=0.0)
+    return dense >= min_dense
 
 
 def support(question: Question, terms: list[Term], title_terms: list[Term]) -> float:

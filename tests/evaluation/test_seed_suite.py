@@ -37,7 +37,7 @@ def test_the_seed_suite_passes(tmp_path, monkeypatch, real_embedder):
     assert "seed (24 cases)" in result.output and "passed" in result.output
     suite = json.loads(stem.with_suffix(".json").read_text("utf-8"))["suites"][0]
     cases = {case["id"]: case for case in suite["cases"]}
-    assert cases["seed-01"]["correct"] and cases["seed-01"]["short_answer"] == "27.350"
+    assert cases["seed-01"]["correct"] and cases["seed-01"]["short_answer"] == "27.350 người"
     assert cases["seed-01"]["citations"][0]["article_id"] == SEED.name
     assert suite["summary"]["accuracy"] >= 0.9 and suite["summary"]["hit_at_k"] >= 0.9
     assert stem.with_suffix(".md").exists()
