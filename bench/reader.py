@@ -28,6 +28,7 @@ import argparse
 import json
 import pickle
 import shutil
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -204,9 +205,9 @@ def table(name: str, rows: list[Row]) -> list[str]:
     lines = [
         f"### {name}",
         "",
-        "| kind | n | right (short) | gold in reply | abstained | answer passage rank 1 / ≤5 "
-        "| answer ms p50/p95 | total ms p50/p95 |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| kind | n | right (short) | short/gold words | gold in reply | abstained "
+        "| answer passage rank 1 / ≤5 | answer ms p50/p95 | total ms p50/p95 |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     groups: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
@@ -225,7 +226,8 @@ def table(name: str, rows: list[Row]) -> list[str]:
         answer_ms = [r.answer_ms for r in members]
         total_ms = [r.total_ms for r in members]
         lines.append(
-            f"| {kind} | {n} | {right} | {reply} | {_share(r.abstained for r in members)} | "
+            f"| {kind} | {n} | {right} | {_length_ratio(members)} | {reply} | "
+            f"{_share(r.abstained for r in members)} | "
             f"{rank} | {percentile(answer_ms, 50):.0f} / {percentile(answer_ms, 95):.0f} | "
             f"{percentile(total_ms, 50):.0f} / {percentile(total_ms, 95):.0f} |"
         )
@@ -249,6 +251,17 @@ def sweep(name: str, rows: list[Row]) -> list[str]:
             cells.append(f"{right}/{len(answerable)} · {refused}/{len(refuse)}")
         lines.append(f"| {t:.2f} | " + " | ".join(cells) + " |")
     return [*lines, "", "(each cell: answerable right · must-abstain abstained)", ""]
+
+
+def _length_ratio(rows: list[Row]) -> str:
+    """Median words of a right short answer per word of the shortest gold answer: how much
+    longer than the annotators' span the short answer is when it holds it."""
+    ratios = [
+        len(r.short_answer.split()) / max(1, min(len(gold.split()) for gold in r.expected))
+        for r in rows
+        if r.correct and r.short_answer and r.expected
+    ]
+    return f"{statistics.median(ratios):.1f}×" if ratios else "–"
 
 
 def _dense(row: Row) -> float:

@@ -27,7 +27,7 @@ MAGNITUDES = _words("nghìn|ngàn|vạn|triệu|tỷ|tỉ")
 QUALIFIERS = _words(
     "hơn|gần|khoảng|trên|dưới|chưa đến|chưa tới|tới|lên tới|lên đến|đến|xấp xỉ|ít nhất|"
     "tối thiểu|tối đa|gần như|ước tính|chừng|hàng|vài|tròn|đúng|chỉ|hầu hết|gần hết|"
-    "không quá|không dưới|từ"
+    "không quá|không dưới|từ|thứ|hạng"
 )
 
 # Cardinal number words: "hai mươi", "ba trăm", "một nửa".
