@@ -174,7 +174,7 @@ class AnswerSettings(BaseModel):
     """How replies are made from the retrieved passages."""
 
     min_support: float = Field(
-        0.75,
+        0.65,
         ge=0.0,
         le=1.0,
         description="Abstain when the best evidence holds less than this weighted share of "

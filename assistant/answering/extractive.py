@@ -25,7 +25,7 @@ from assistant.answering.terms import text_terms
 from assistant.answering.types import Answer, Citation, abstention
 from assistant.retrieval.passage import Passage
 
-DEFAULT_MIN_SUPPORT = 0.75
+DEFAULT_MIN_SUPPORT = 0.65
 
 
 class ExtractiveAnswerer:

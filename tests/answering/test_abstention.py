@@ -88,3 +88,27 @@ def test_near_misses_and_unrelated_questions_are_not_answered(passages, question
     answer = ask(question, passages)
     assert answer.abstained, answer
     assert answer.citations == []
+
+
+def test_the_dense_gate_refuses_evidence_the_model_finds_unlike_the_question(passages):
+    import dataclasses
+
+    read = analyse("Khu công nghệ cao đón thêm bao nhiêu công ty?")
+    found = best_passages(read, passages)
+    near = [dataclasses.replace(p, scores={"dense": 0.7}) for p in found]
+    far = [dataclasses.replace(p, scores={"dense": 0.4}) for p in found]
+    gated = ExtractiveAnswerer(min_dense=0.6)
+    assert not gated.answer(read, near).abstained
+    assert gated.answer(read, far).abstained
+    # Off (0) by default: a cosine means something only for the model it was chosen for.
+    assert not ExtractiveAnswerer().answer(read, far).abstained
+
+
+def test_the_dense_gate_applies_to_the_model_it_was_chosen_for_only():
+    from assistant.config import load_settings
+    from assistant.wiring import dense_gate
+
+    assert dense_gate(load_settings(answer={"min_dense": 0.6})) == 0.6
+    hashing = load_settings(answer={"min_dense": 0.6}, embedding={"backend": "hashing"})
+    int8 = load_settings(answer={"min_dense": 0.6}, embedding={"variant": "int8"})
+    assert dense_gate(hashing) == 0.0 and dense_gate(int8) == 0.0
