@@ -54,13 +54,14 @@ DENSE = [0.0, 0.5, 0.55, 0.6, 0.62, 0.65]
 class RecordingRetriever:
     """Retrieves through `inner()` (built on first need) and remembers every result."""
 
-    def __init__(self, inner, saved: dict[str, list[Passage]]) -> None:
+    def __init__(self, inner, saved: dict[str, list[Passage]], index: Path) -> None:
         self._inner_factory, self._inner = inner, None
         self.saved = saved
+        self.index = index.name  # one question asked of two indexes is two results
         self.misses = 0
 
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
-        key = f"{k}\x00{question}"
+        key = f"{self.index}\x00{k}\x00{question}"
         if key not in self.saved:
             if self._inner is None:
                 self._inner = self._inner_factory()
@@ -150,7 +151,7 @@ def assistant_for(
                   file=sys.stderr)  # fmt: skip
         return build_retriever(settings, service)
 
-    retriever = RecordingRetriever(live, saved)
+    retriever = RecordingRetriever(live, saved, index)
     if not replay:
         retriever._inner = live()
     from assistant.wiring import dense_gate
