@@ -36,11 +36,11 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-from assistant.answering.service import Assistant, ChatSession
+from assistant.answering.service import Assistant
 from assistant.config import load_settings
-from assistant.errors import AssistantError
 from assistant.evaluation.matching import states
 from assistant.evaluation.metrics import percentile, score_case
+from assistant.evaluation.runner import answer_case
 from assistant.evaluation.suite import Case
 from assistant.retrieval.passage import Passage
 from bench.reader_data import QuestionSet, available, party_set, squad_set
@@ -91,13 +91,9 @@ class Row:
 
 
 def ask(assistant: Assistant, case: Case, kind: str, group: str) -> Row:
-    session = ChatSession(assistant)
-    try:
-        answer = None
-        for turn in case.conversation:
-            answer = session.ask(turn)
-    except AssistantError as error:
-        result = score_case(case, None, str(error))
+    answer, error = answer_case(assistant, case)
+    if answer is None:
+        result = score_case(case, None, error)
         return Row(case.id, kind, group, False, False, False, 0.0, None, 0, 0,
                    result.question, result.expected, None, f"error: {error}")  # fmt: skip
     result = score_case(case, answer)

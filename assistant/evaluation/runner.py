@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answering.service import Assistant, ChatSession
+from assistant.answering.types import Answer
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import (
@@ -79,14 +80,20 @@ def run_suite(
 
 
 def run_case(assistant: Assistant, case: Case) -> CaseResult:
+    answer, error = answer_case(assistant, case)
+    return score_case(case, answer, error)
+
+
+def answer_case(assistant: Assistant, case: Case) -> tuple[Answer | None, str | None]:
+    """The last answer of `case`'s conversation, or None and the error that stopped it."""
     session = ChatSession(assistant)
+    answer = None
     try:
-        answer = None
         for turn in case.conversation:
             answer = session.ask(turn)
     except AssistantError as error:
-        return score_case(case, None, str(error))
-    return score_case(case, answer)
+        return None, str(error)
+    return answer, None
 
 
 def _warm_up(assistant: Assistant) -> None:
