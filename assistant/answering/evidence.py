@@ -153,7 +153,7 @@ def find_evidence(question: Question, passages: list[Passage]) -> Evidence | Non
         terms, title_terms = terms_of[sentence.rank]
         span = sentence.span
         context = [term for term in terms if sentence.context_start <= term.start < span[1]]
-        covered = support(question, context, title_terms)
+        covered = support(question, context, title_terms, terms)
         prior = _RANK_PRIOR / (1 + sentence.rank)
         plain = Evidence(sentence.passage, span, None, sentence.relevance + prior, covered)
         if clause is None or plain.score > clause.score:

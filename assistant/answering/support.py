@@ -43,11 +43,18 @@ def supported(
     return dense >= min_dense
 
 
-def support(question: Question, terms: list[Term], title_terms: list[Term]) -> float:
+def support(
+    question: Question,
+    terms: list[Term],
+    title_terms: list[Term],
+    passage_terms: list[Term] | None = None,
+) -> float:
     """Weighted share of the question's terms present in `terms` or the title.
 
     A figure the question names ("Kế hoạch số 50", "năm 2022") is a condition, not a
-    word: evidence that lacks it supports at most half the question.
+    word: evidence that lacks it supports at most half the question. So is a name it gives,
+    looked for in the whole passage (`passage_terms`) and the title, since a report names
+    its place once and gives its figures sentences later.
     """
     total = sum(question.terms.values())
     if not total:
@@ -60,7 +67,8 @@ def support(question: Question, terms: list[Term], title_terms: list[Term]) -> f
     found = sum(weight for key, weight in question.terms.items() if key in keys)
     share = found / total
     named = [key for key, weight in question.terms.items() if ":" in key and weight >= 3.0]
-    if any(key not in keys for key in named) or not _names_found(question, terms, title_terms):
+    around = passage_terms if passage_terms is not None else terms
+    if any(key not in keys for key in named) or not _names_found(question, around, title_terms):
         return share / 2
     return share
 
