@@ -61,7 +61,7 @@ def test_batch_answers_every_line_and_reports_bad_ones(indexed):
     assert rows[1]["short_answer"] == "78,56%" and len(rows[1]["turns"]) == 2
     assert "not valid JSON" in rows[2]["error"]
     assert "question" in rows[3]["error"]
-    assert rows[4]["short_answer"] == "1/12/2021"
+    assert rows[4]["short_answer"] == "ngày 1/12/2021"
     assert "2 line(s)" in result.stderr
 
 
