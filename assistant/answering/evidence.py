@@ -14,7 +14,7 @@ on:
 Measured on ViNewsQA, ViQuAD and Party news (docs/answering.md): IDF-weighted overlap
 picks the sentence holding the answer more often than the raw share of question terms.
 
-Not here: spans inside the sentence (`candidates.py`), abstaining (`extractive.py`).
+Not here: spans inside the sentence (`candidates.py`), abstaining (`support.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from assistant.answering.candidates import Candidate, candidates
@@ -115,13 +115,8 @@ def rank_by_overlap(question: str, sentences: list[Sentence]) -> list[Sentence]:
                 found += _BEFORE * value
             elif gram in title:
                 found += _TITLE * value
-        scored.append(_with_relevance(sentence, found / total))
+        scored.append(replace(sentence, relevance=found / total))
     return scored
-
-
-def _with_relevance(sentence: Sentence, relevance: float) -> Sentence:
-    return Sentence(sentence.passage, sentence.rank, sentence.text, sentence.span,
-                    sentence.context_start, relevance)  # fmt: skip
 
 
 def asked_words(question: Question) -> str:

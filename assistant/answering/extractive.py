@@ -49,10 +49,7 @@ class ExtractiveAnswerer:
         if candidate is not None:
             short = candidate.text
         else:
-            whole_list = question.kind == "list"
-            a, b = answer_clause(
-                passage.text, (start, end), asked_words(question), whole_list=whole_list
-            )
+            a, b = answer_clause(passage.text, (start, end), asked_words(question))
             short = passage.text[a:b]
         text = compose_reply(
             question,
