@@ -187,6 +187,27 @@ class AnswerSettings(BaseModel):
         description="Abstain when the cited passage's cosine to the question is below this; "
         "chosen for EmbeddingGemma on `python -m bench reader`, applied to that model only.",
     )
+    min_blended_support: float = Field(
+        0.48,
+        ge=0.0,
+        le=1.0,
+        description="Abstain below this support when the embedding model's similarity is "
+        "blended in (`similarity_weight`); `min_support` applies to the words alone.",
+    )
+    similarity_weight: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Share of the support that comes from the embedding model's similarity "
+        "between the question and the cited sentence (the rest from the question's words "
+        "found there); chosen for EmbeddingGemma on `python -m bench reader`, applied to that "
+        "model and to questions typed with diacritics only.",
+    )
+    similarity_range: tuple[float, float] = Field(
+        (0.45, 0.8),
+        description="Sentence cosines mapped onto 0..1 for the support: at or below the first "
+        "nothing, at or above the second full (EmbeddingGemma's scale).",
+    )
 
 
 class Settings(BaseSettings):

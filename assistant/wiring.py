@@ -18,6 +18,7 @@ from assistant.indexing.index_service import IndexService
 from assistant.indexing.store import ChunkStore, chroma_client
 
 if TYPE_CHECKING:
+    from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.answering.service import Assistant
     from assistant.retrieval.hybrid import HybridRetriever
 
@@ -161,25 +162,41 @@ def build_llm(settings: Settings) -> LLM | None:
     raise ConfigError(f"unknown llm backend {config.backend!r}")
 
 
-def dense_gate(settings: Settings) -> float:
-    """`answer.min_dense`, for the model it was chosen for; 0 (off) for any other, whose
-    cosines mean something else."""
+def _calibrated_model(settings: Settings) -> bool:
+    """Whether the embedding model is the one the cosine settings were chosen for."""
     from assistant.config import EmbeddingSettings
 
     default = EmbeddingSettings.model_fields["model"].default
     config = settings.embedding
-    if (
-        config.backend != "sentence-transformers"
-        or config.model != default
-        or config.variant != "fp32"
-    ):
-        return 0.0
-    return settings.answer.min_dense
+    return (
+        config.backend == "sentence-transformers"
+        and config.model == default
+        and config.variant == "fp32"
+    )
+
+
+def dense_gate(settings: Settings) -> float:
+    """`answer.min_dense`, for the model it was chosen for; 0 (off) for any other, whose
+    cosines mean something else."""
+    return settings.answer.min_dense if _calibrated_model(settings) else 0.0
+
+
+def build_extractive(settings: Settings) -> ExtractiveAnswerer:
+    """The extractive reader; cosine-based settings only for the model they were chosen for."""
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.support import SimilarityScale
+
+    answer = settings.answer
+    scale = None
+    if _calibrated_model(settings) and answer.similarity_weight > 0:
+        scale = SimilarityScale(
+            answer.similarity_weight, *answer.similarity_range, answer.min_blended_support
+        )
+    return ExtractiveAnswerer(answer.min_support, dense_gate(settings), scale)
 
 
 def build_assistant(settings: Settings, service: IndexService | None = None) -> Assistant:
     """The question-answering service over the built index (`IndexStoreError` if none)."""
-    from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.answering.llm import LLMAnswerer
     from assistant.answering.service import Assistant
     from assistant.errors import IndexStoreError
@@ -200,6 +217,6 @@ def build_assistant(settings: Settings, service: IndexService | None = None) -> 
     return Assistant(
         build_retriever(settings, service),
         k=settings.retrieval.k,
-        extractive=ExtractiveAnswerer(settings.answer.min_support, dense_gate(settings)),
+        extractive=build_extractive(settings),
         llm=LLMAnswerer(llm) if llm is not None else None,
     )

@@ -129,8 +129,7 @@ def assistant_for(
     min_support: float | None,
     embedder: str = "sentence-transformers",
 ):
-    from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.wiring import build_index_service, build_retriever
+    from assistant.wiring import build_extractive, build_index_service, build_retriever
 
     overrides: dict = {"embedding": {"backend": embedder}}
     if min_support is not None:  # --sweep: no gate at all, so both can be swept
@@ -150,9 +149,7 @@ def assistant_for(
     retriever = RecordingRetriever(live, saved, index)
     if not replay:
         retriever._inner = live()
-    from assistant.wiring import dense_gate
-
-    extractive = ExtractiveAnswerer(settings.answer.min_support, dense_gate(settings))
+    extractive = build_extractive(settings)
     return Assistant(retriever, k=settings.retrieval.k, extractive=extractive)
 
 

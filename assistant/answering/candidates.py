@@ -157,7 +157,11 @@ def _counted_bonus(counted: str | None, following: list[str]) -> float:
         if want != got:
             break
         shared += 1
-    return 0.5 * shared / len(wanted) if shared >= min(2, len(wanted)) else 0.0
+    if shared < min(2, len(wanted)):
+        return 0.0
+    # "bao nhiêu người" says only that people are counted; most figures of a report are.
+    full = 0.2 if wanted == ["nguoi"] else 0.5
+    return full * shared / len(wanted)
 
 
 def _fraction_bonus(question: Question, text: str, terms: list[Term], index: int) -> float:

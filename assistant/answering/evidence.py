@@ -41,6 +41,7 @@ _TITLE = 0.25
 _RANK_PRIOR = 0.15
 _RELEVANCE = 0.3
 _UNTYPED_MARGIN = 0.3
+_SIMILARITY = 0.5
 _TYPED = frozenset({"number", "percent", "date", "named", "person", "place", "org"})
 
 
@@ -53,6 +54,7 @@ class Evidence:
     candidate: Candidate | None
     score: float
     support: float
+    similarity: float | None = None  # the sentence's cosine to the question, if stored
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Sentence:
     span: tuple[int, int]
     context_start: int  # where the sentence before it starts (or the sentence itself)
     relevance: float = 0.0
+    similarity: float | None = None  # the embedding model's cosine to the question, if stored
 
 
 def _grams(text: str) -> set[str]:
@@ -82,8 +85,50 @@ def candidate_sentences(passages: list[Passage]) -> list[Sentence]:
         spans = sentence_spans(text)
         for number, span in enumerate(spans):
             before = spans[number - 1][0] if number else span[0]
-            found.append(Sentence(passage, rank, text, span, before))
+            similarity = _similarity(passage, span)
+            found.append(Sentence(passage, rank, text, span, before, similarity=similarity))
     return found
+
+
+def _similarity(passage: Passage, span: tuple[int, int]) -> float | None:
+    """The stored sentence vector's cosine for `span`: of the stored sentence it overlaps most
+    (the reader splits text with planted instructions blanked, so spans may differ)."""
+    best, overlap = None, 0
+    for start, end, cosine in passage.sentences:
+        shared = min(end, span[1]) - max(start, span[0])
+        if shared > overlap:
+            best, overlap = cosine, shared
+    return best
+
+
+def blend_similarity(sentences: list[Sentence], weight: float = _SIMILARITY) -> list[Sentence]:
+    """Relevance from word overlap and embedding similarity together.
+
+    Both are z-scored over the candidates and mixed (`weight` on similarity), then mapped
+    back onto the overlap's own scale (its mean and spread), so the margins below keep
+    their meaning. Without stored similarities the overlap stands alone.
+    """
+    if weight <= 0 or not sentences or any(s.similarity is None for s in sentences):
+        return sentences
+    overlap = [s.relevance for s in sentences]
+    similarity = [s.similarity or 0.0 for s in sentences]
+    mean_o, spread_o = _mean_spread(overlap)
+    mean_s, spread_s = _mean_spread(similarity)
+    if spread_s == 0:
+        return sentences
+    scale = spread_o or 1.0
+    blended = []
+    for sentence, o, c in zip(sentences, overlap, similarity, strict=True):
+        z_o = (o - mean_o) / spread_o if spread_o else 0.0
+        z_c = (c - mean_s) / spread_s
+        relevance = mean_o + scale * ((1 - weight) * z_o + weight * z_c)
+        blended.append(replace(sentence, relevance=relevance))
+    return blended
+
+
+def _mean_spread(values: list[float]) -> tuple[float, float]:
+    mean = sum(values) / len(values)
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
 def rank_by_overlap(question: str, sentences: list[Sentence]) -> list[Sentence]:
@@ -137,7 +182,9 @@ def find_evidence(question: Question, passages: list[Passage]) -> Evidence | Non
     clause: Evidence | None = None  # the best sentence regardless of type
     clause_relevance = 0.0
     typed = question.kind in _TYPED
-    sentences = rank_by_overlap(asked_words(question), candidate_sentences(passages))
+    sentences = blend_similarity(
+        rank_by_overlap(asked_words(question), candidate_sentences(passages))
+    )
     terms_of: dict[int, tuple[list[Term], list[Term]]] = {}
     for sentence in sentences:
         if sentence.rank not in terms_of:
@@ -150,7 +197,10 @@ def find_evidence(question: Question, passages: list[Passage]) -> Evidence | Non
         context = [term for term in terms if sentence.context_start <= term.start < span[1]]
         covered = support(question, context, title_terms, terms)
         prior = _RANK_PRIOR / (1 + sentence.rank)
-        plain = Evidence(sentence.passage, span, None, sentence.relevance + prior, covered)
+        similarity = sentence.similarity
+        plain = Evidence(
+            sentence.passage, span, None, sentence.relevance + prior, covered, similarity
+        )
         if clause is None or plain.score > clause.score:
             clause, clause_relevance = plain, sentence.relevance
         if not typed:
@@ -161,7 +211,7 @@ def find_evidence(question: Question, passages: list[Passage]) -> Evidence | Non
         top = found[0]
         score = top.score + _RELEVANCE * sentence.relevance + prior
         if best is None or score > best.score:
-            best = Evidence(sentence.passage, span, top, score, covered)
+            best = Evidence(sentence.passage, span, top, score, covered, similarity)
             best_relevance = sentence.relevance
     if not typed:
         return clause

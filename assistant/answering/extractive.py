@@ -15,12 +15,19 @@ Not here: retrieval, LLM answers, verification of the reply (`verify.py` checks 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.answering.candidates import Candidate
 from assistant.answering.clause import answer_clause
 from assistant.answering.compose import compose_reply, display_date
 from assistant.answering.evidence import asked_words, find_evidence
 from assistant.answering.question import Question
-from assistant.answering.support import support, supported
+from assistant.answering.support import (
+    SimilarityScale,
+    blended_support,
+    support,
+    supported,
+)
 from assistant.answering.terms import text_terms
 from assistant.answering.types import Answer, Citation, abstention
 from assistant.retrieval.passage import Passage
@@ -33,15 +40,27 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, min_support: float = DEFAULT_MIN_SUPPORT, min_dense: float = 0.0) -> None:
+    def __init__(
+        self,
+        min_support: float = DEFAULT_MIN_SUPPORT,
+        min_dense: float = 0.0,
+        similarity: SimilarityScale | None = None,
+    ) -> None:
         self.min_support = min_support
         self.min_dense = min_dense
+        self.similarity = similarity  # None: support from the question's words alone
 
     def answer(self, question: Question, passages: list[Passage]) -> Answer:
         if question.kind in ("author", "published"):
             return self._from_metadata(question, passages)
         evidence = find_evidence(question, passages)
-        if evidence is None or not supported(evidence, passages, self.min_support, self.min_dense):
+        threshold = self.min_support
+        if evidence is not None:
+            blended = blended_support(question, evidence, self.similarity)
+            if blended is not None and self.similarity is not None:
+                evidence = replace(evidence, support=blended)
+                threshold = self.similarity.min_support
+        if evidence is None or not supported(evidence, passages, threshold, self.min_dense):
             return abstention(question.text, question.kind, evidence.support if evidence else 0)
         passage, (start, end) = evidence.passage, evidence.sentence
         citation = Citation.quoting(1, passage, start, end)

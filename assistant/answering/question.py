@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answering.terms import has_diacritics, keyed_positions, text_terms
-from assistant.text.lexicon import ORG_HEADS, PLACE_HEADS
+from assistant.text.lexicon import ORG_HEADS, PLACE_HEADS, WHOLE_OF_FRACTION
 from assistant.text.normalize import fold_diacritics, normalize_inline
 
 # (kind, pattern) in priority order; patterns are written with diacritics and matched on the
@@ -102,7 +102,6 @@ _PAIR_WEIGHT = 0.5
 _FOLLOW_UP = re.compile(
     r"^(?:còn|thế còn|vậy|vậy còn|và)\b|\b(?:đó|đấy|ấy|này|nó|trên|thì sao|con số)\b"
 )
-_WHOLE_SIGNALS = ("chỉ tiêu", "phải", "kế hoạch đề ra", "đăng ký", "tổng cộng", "cần", "target")
 
 
 @dataclass(frozen=True)
@@ -191,7 +190,12 @@ def analyse(question: str, earlier: Question | None = None) -> Question:
             terms.setdefault(key, weight * 0.5)
     counted = _counted_noun(text, wh_span) if kind == "number" else None
     lowered = fold_diacritics(content)
-    wants_whole = any(fold_diacritics(signal) in lowered for signal in _WHOLE_SIGNALS)
+    # Accented words are matched as typed: folded, "cần" would be "cán" of "cán bộ".
+    haystack = content.lower() if accented else lowered
+    wants_whole = any(
+        re.search(rf"\b{signal if accented else fold_diacritics(signal)}\b", haystack)
+        for signal in WHOLE_OF_FRACTION
+    )
     expansion = content if english else ""
     return Question(
         text,
@@ -265,7 +269,8 @@ def _counted_noun(text: str, wh_span: tuple[int, int] | None) -> str | None:
     stopping at a function word ("bao nhiêu chi bộ đã …" counts "chi bộ")."""
     if not wh_span:
         return None
-    stop = {fold_diacritics(word) for word in STOPWORDS} | {"phan", "tram"}
+    # "người" is a function word for matching, but counted it is the noun: "bao nhiêu người".
+    stop = {fold_diacritics(word) for word in STOPWORDS - {"người"}} | {"phan", "tram"}
     words = []
     for word in re.findall(r"\w+", fold_diacritics(text[wh_span[1] :]))[:3]:
         if word in stop:

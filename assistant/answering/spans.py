@@ -218,6 +218,17 @@ def name_spans(text: str, start: int, end: int) -> list[Span]:
             continue  # "huyện Ia H'Drai", but "Tỉnh ủy Nguyễn Văn Hải" is a person
         if not run or (run[0][0] == start and len(run) == 1 and not cut):
             continue  # one capitalised word opening the sentence is just its first word
+        # Abbreviations are never part of a name ("HĐQT", "UBMTTQ"); after one, a name
+        # opens with a surname ("HĐQT Lê Minh Tuấn", but "PV Thanh Niên" is a newspaper).
+        acronyms = 0
+        while acronyms < len(run) and _is_acronym(run[acronyms][2]):
+            acronyms += 1
+        if acronyms:
+            run = run[acronyms:]
+            if not run or run[0][2].lower() not in SURNAMES:
+                continue
+        if any(_is_acronym(w[2]) for w in run):
+            continue
         if run[0][2].lower() in FUNCTION_WORDS | TIME_OF:
             continue
         honorific_before = cut or _phrase_before(text, run[0][0], TITLES, start) < run[0][0]
@@ -226,6 +237,10 @@ def name_spans(text: str, start: int, end: int) -> list[Span]:
         left, right = run[0][0], run[-1][1]
         spans.append(Span(left, right, text[left:right], "person", (left, right)))
     return spans
+
+
+def _is_acronym(word: str) -> bool:
+    return len(word) > 1 and word.isupper()
 
 
 def org_spans(text: str, start: int, end: int) -> list[Span]:

@@ -3,7 +3,8 @@
 Collections are named after the model and its dimension, so vectors of two models never
 mix. Chunks are written with `upsert` under deterministic ids (re-writing a version is
 idempotent) in llama-index's metadata layout, so llama-index's `ChromaVectorStore` and
-retrievers read them back as nodes.
+retrievers read them back as nodes. A chunk's sentence vectors (`sentence_vectors.py`) are
+stored once, as flat metadata beside the node's JSON, and read by id (`sentence_data`).
 
 Not here: deciding what to write (`updater.py`), ranking beyond Chroma's nearest neighbours,
 connecting to a Chroma server (`chroma_server.py`).
@@ -25,6 +26,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from assistant.config import StoreSettings
 from assistant.errors import IndexStoreError
 from assistant.indexing.chroma_server import ServerGuard, server_address_of, server_client
+from assistant.indexing.sentence_vectors import SENTENCE_KEYS, SPANS_KEY, VECTORS_KEY
 from assistant.indexing.storage import storage_error
 
 log = logging.getLogger(__name__)
@@ -100,12 +102,22 @@ class ChunkStore:
                 self.collection.upsert(
                     ids=[node.node_id for node in part],
                     embeddings=[node.get_embedding() for node in part],
-                    metadatas=[
-                        node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
-                        for node in part
-                    ],
+                    metadatas=[_chroma_metadata(node) for node in part],
                     documents=[node.get_content(metadata_mode=MetadataMode.NONE) for node in part],
                 )
+
+    def sentence_data(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """(spans, vectors) as `sentence_vectors.py` stored them, for the chunks that have them."""
+        if not chunk_ids:
+            return {}
+        with self._store_errors(f"read the Chroma collection {self.name}"):
+            got = self.collection.get(ids=chunk_ids, include=["metadatas"])
+        found = {}
+        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            spans, vectors = (meta or {}).get(SPANS_KEY), (meta or {}).get(VECTORS_KEY)
+            if isinstance(spans, str) and isinstance(vectors, str):
+                found[chunk_id] = (spans, vectors)
+        return found
 
     def chunk_ids(self, article_id: str, version: str | None = None) -> set[str]:
         """Ids of the stored chunks of an article (of one version, if given)."""
@@ -186,6 +198,18 @@ class ChunkStore:
 # Failed to apply logs to the hnsw segment writer". Its own log and records are whole:
 # without the vector segment folders it rebuilds them from those at the next open.
 _HNSW_DAMAGE = "hnsw segment"
+
+
+def _chroma_metadata(node: BaseNode) -> dict[str, Any]:
+    """llama-index's flat metadata for `node`, with its sentence vectors stored once: beside
+    the node's JSON copy (`_node_content`), not inside it."""
+    kept = {key: node.metadata.pop(key) for key in SENTENCE_KEYS if key in node.metadata}
+    try:
+        meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+    finally:
+        node.metadata.update(kept)
+    meta.update(kept)
+    return meta
 
 
 def hnsw_segment_folders(chroma_dir: Path) -> list[Path]:

@@ -2,8 +2,9 @@
 what changed, and never lose the previous version of an article before the new one is stored.
 
 For each new or changed article: mark the new version pending, embed and upsert its chunks
-(deterministic ids), delete the article's other chunks, then commit the version. A failure
-while embedding leaves the old chunks searchable; a kill at any point leaves a pending mark
+(deterministic ids) with their sentences' vectors (`sentence_vectors.py`), delete the
+article's other chunks, then commit the version. A failure while embedding leaves the old
+chunks searchable; a kill at any point leaves a pending mark
 that the next update finishes (chunks already stored are not embedded again) or cleans up.
 
 llama-index's `IngestionPipeline` docstore is not used: its upsert path deletes old vectors
@@ -27,6 +28,7 @@ from assistant.corpus.article import Article
 from assistant.corpus.reader import CorpusScan
 from assistant.indexing.chunking import VietnameseChunker, article_document
 from assistant.indexing.manifest import Manifest, ManifestEntry
+from assistant.indexing.sentence_vectors import SENTENCE_DIMS, add_sentence_vectors
 from assistant.indexing.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,10 @@ _DELETE_BATCH = 500  # articles removed per store query and manifest transaction
 
 def article_version(article: Article, chunker: VietnameseChunker) -> str:
     """Changes when the article's content or the way it is chunked and embedded changes."""
-    recipe = f"{chunker.max_chars}|{chunker.overlap_sentences}|{chunker.document_template}"
+    recipe = (
+        f"{chunker.max_chars}|{chunker.overlap_sentences}|{chunker.document_template}"
+        f"|sentences{SENTENCE_DIMS}"
+    )
     return hashlib.sha256(f"{article.sha256}|{recipe}".encode()).hexdigest()[:16]
 
 
@@ -182,6 +187,7 @@ class IndexUpdater:
             if missing and self.embedder is None:
                 raise RuntimeError("no embedding model was given for an update that embeds")
             embedded = self.embedder(missing) if missing else []
+            add_sentence_vectors(embedded, self.embedder)
         except Exception as error:  # an embedding backend can fail in many ways
             if len(group) > 1:
                 return sum(self._write_group([item], report) for item in group)

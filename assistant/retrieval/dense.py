@@ -21,8 +21,13 @@ class DenseRetriever:
     """Top-k chunks by embedding similarity."""
 
     def __init__(self, store: ChunkStore, embedder: BaseEmbedding) -> None:
+        self.embedder = embedder
         vector_store = ChromaVectorStore(chroma_collection=store.collection)
         self._index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embedder)
+
+    def query_vector(self, question: str) -> list[float]:
+        """The question's vector as retrieval embeds it (the embedder caches questions)."""
+        return self.embedder.get_query_embedding(normalize_inline(question))
 
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
         retriever = self._index.as_retriever(similarity_top_k=k)

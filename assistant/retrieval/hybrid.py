@@ -19,7 +19,9 @@ per-retriever ranks that `Passage.scores` records for the answerer and the evals
 
 Reranking: pass `reranker(question, candidates) -> candidates best first`; it sees every
 fused candidate (up to dense_k + lexical_k) and the top `k` of its order are returned.
-None is shipped yet. Not here: building the indexes (`indexing/`, `lexical.py`), answering.
+None is shipped yet. The k passages returned carry their sentences' similarity to the
+question (`sentences.py`) for the reader. Not here: building the indexes (`indexing/`,
+`lexical.py`), answering.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from assistant.indexing.store import ChunkStore
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.passage import Passage
+from assistant.retrieval.sentences import with_sentence_scores
 
 Reranker = Callable[[str, list[Passage]], list[Passage]]
 
@@ -122,7 +125,7 @@ class HybridRetriever:
         ]
         if self.reranker is not None:
             passages = self.reranker(question, passages)
-        return passages[:k]
+        return with_sentence_scores(self.store, passages[:k], self.dense.query_vector(question))
 
     def _fetch(self, chunk_ids: list[str]) -> dict[str, Passage]:
         """Passages of lexical-only hits, read from Chroma in one call."""

@@ -72,6 +72,10 @@ ENGLISH_FUNCTION = _words(
     "and|or|its|their|there|it|they|we|you|i|me|my|our|your|any|some|about|into|than"
 )
 
+# Words asking for the whole of a fraction rather than its part: in "344/629 đảng viên",
+# a question about the target, the plan or what must be done asks for 629.
+WHOLE_OF_FRACTION = _words("chỉ tiêu|mục tiêu|kế hoạch|tổng cộng|phải|cần|target|goal|planned")
+
 # Parts of the day and of a period, which news put before a date: "chiều 11/10",
 # "cuối tháng 1", "đầu năm 2020".
 TIME_OF = _words("sáng|trưa|chiều|tối|đêm|rạng sáng|khuya|đầu|giữa|cuối|hạ tuần|thượng tuần|"

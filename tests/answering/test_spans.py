@@ -72,6 +72,8 @@ def test_a_measure_range_is_not_a_date():
         ("Hiệu trưởng Trần Thị Mai cho biết trường có 40 lớp.", ["Trần Thị Mai"]),
         # a title cut short is not a name, nor a place after its head noun
         ("Phó Chủ tịch UBND tỉnh làm việc tại huyện Ia H'Drai.", []),
+        # abbreviations are never a name: a board, a reporter's byline
+        ("Chủ tịch HĐQT Lê Minh Tuấn trả lời PV Tuổi Trẻ chiều qua.", ["Lê Minh Tuấn"]),
     ],
 )
 def test_person_names_without_titles_or_honorifics(sentence, expected):

@@ -166,7 +166,7 @@ def test_a_backend_that_goes_down_mid_update_leaves_each_article_whole(
     write_corpus(corpus, edition=2, extra=12)
     embedder = FailingEmbedding(settings.embedding.hashing_dim)
     embedder.embed_batch_size = 8
-    embedder.down_from = 10  # after the first group of ~64 chunks
+    embedder.down_from = 24  # after the first group: ~64 chunks and their sentences
     service = service_with(settings, client, embedder, monkeypatch)
     report = service.update()
 
