@@ -9,10 +9,14 @@ on:
   sentences (IDF), so "đảng viên" in a Party report counts less than the name of a commune;
   the sentence before counts at half weight (reports name the subject once, then give the
   figure), the article title at a quarter;
+- the embedding model's question-sentence cosine, from the sentence vectors stored at
+  indexing (`Passage.sentences`), z-scored with the overlap and mixed half and half
+  (`blend_similarity`);
 - the passage's retrieval rank, as a small prior.
 
 Measured on ViNewsQA, ViQuAD and Party news (docs/answering.md): IDF-weighted overlap
-picks the sentence holding the answer more often than the raw share of question terms.
+picks the sentence holding the answer more often than the raw share of question terms, and
+the mix with the model's similarity more often than either.
 
 Not here: spans inside the sentence (`candidates.py`), abstaining (`support.py`).
 """

@@ -7,8 +7,9 @@ reply (`compose.py`), citing the sentence it came from. A question about the art
 (its author, its publication date) is answered from the article's metadata.
 
 It abstains, with no citation, when the evidence supports too little of the question
-(`min_support`, chosen on `python -m bench reader`, see docs/answering.md), or when no
-candidate of the asked type exists.
+(`min_support` for words alone; with the model's sentence similarity blended in, the
+`SimilarityScale`'s own threshold; both chosen on `python -m bench reader`, see
+docs/answering.md), or when no candidate of the asked type exists.
 
 Not here: retrieval, LLM answers, verification of the reply (`verify.py` checks it).
 """
