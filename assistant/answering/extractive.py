@@ -56,9 +56,9 @@ class ExtractiveAnswerer:
             return self._from_metadata(question, passages)
         evidence = find_evidence(question, passages)
         threshold = self.min_support
-        if evidence is not None:
+        if evidence is not None and self.similarity is not None:
             blended = blended_support(question, evidence, self.similarity)
-            if blended is not None and self.similarity is not None:
+            if blended is not None:
                 evidence = replace(evidence, support=blended)
                 threshold = self.similarity.min_support
         if evidence is None or not supported(evidence, passages, threshold, self.min_dense):

@@ -78,21 +78,21 @@ def add_sentence_vectors(nodes: Sequence[BaseNode], embedder: BaseEmbedding) -> 
     A sentence repeated by overlapping chunks is embedded once.
     """
     spans_of: list[list[tuple[int, int]]] = []
-    texts: dict[str, int] = {}
+    rows_of: list[list[int]] = []
+    texts: dict[str, int] = {}  # each distinct text -> its row in the batch
     for node in nodes:
         content = node.get_content(metadata_mode=MetadataMode.NONE)
         spans = sentence_spans(content)
         spans_of.append(spans)
-        for start, end in spans:
-            texts.setdefault(_document_text(node, content[start:end]), len(texts))
+        rows_of.append(
+            [texts.setdefault(_document_text(node, content[a:b]), len(texts)) for a, b in spans]
+        )
     if not texts:
         return
     vectors = np.asarray(embedder.get_text_embedding_batch(list(texts)), dtype=np.float32)
-    for node, spans in zip(nodes, spans_of, strict=True):
+    for node, spans, rows in zip(nodes, spans_of, rows_of, strict=True):
         if not spans:
             continue
-        content = node.get_content(metadata_mode=MetadataMode.NONE)
-        rows = [texts[_document_text(node, content[start:end])] for start, end in spans]
         node.metadata[SPANS_KEY] = pack_spans(spans)
         node.metadata[VECTORS_KEY] = pack_vectors(vectors[rows])
         for keys in (node.excluded_embed_metadata_keys, node.excluded_llm_metadata_keys):
