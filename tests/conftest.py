@@ -30,6 +30,19 @@ def hashing_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def require_kernel(missing: str | None) -> None:
+    """Skip a test that needs a kernel feature this machine does not allow (a private mount
+    namespace through `unshare`, capabilities dropped through `setpriv`); `missing` says which
+    and why, None when it is there. With ASSISTANT_REQUIRE_KERNEL=1 (as in CI, whose machine
+    allows both) a missing feature is a failure rather than a silent skip.
+    """
+    if missing is None:
+        return
+    if os.environ.get("ASSISTANT_REQUIRE_KERNEL") == "1":
+        pytest.fail(f"{missing} (ASSISTANT_REQUIRE_KERNEL=1 requires it)")
+    pytest.skip(missing)
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     """A corpus folder holding a copy of the seed article."""

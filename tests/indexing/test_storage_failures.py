@@ -7,10 +7,13 @@ corpus must be untouched; and once the folder is writable again the index must s
 answer, and a second update must complete the change.
 
 Real conditions: a folder without write permission (chmod; root is run without the
-capabilities that override permissions), and, in a private mount namespace (`unshare`,
-skipped where not allowed), a read-only bind mount and a small tmpfs filled up to a few
-kilobytes. The fault-injected variants always run: a SQLite connection opened read-only,
-the error Chroma raised on the full tmpfs, and ENOSPC from the lexical index's save.
+capabilities that override permissions, through `setpriv`), and, in a private mount
+namespace (`unshare --mount`, or `unshare --user --map-root-user --mount` for a user), a
+read-only bind mount and a small tmpfs filled up to a few kilobytes. These need the kernel
+to allow `unshare` and `setpriv`: where it does not they are skipped, unless
+ASSISTANT_REQUIRE_KERNEL=1 (as in CI), where that is a failure. The fault-injected variants
+always run: a SQLite connection opened read-only, the error Chroma raised on the full tmpfs,
+and ENOSPC from the lexical index's save.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from assistant.indexing import storage
 from assistant.indexing.manifest import Manifest
 from assistant.indexing.storage import storage_error, why_not_written
 from assistant.wiring import build_assistant, build_index_service
-from tests.conftest import SEED, hashing_env
+from tests.conftest import SEED, hashing_env, require_kernel
 
 QUESTION = "Năm 2022 xã Hòa Thắng có bao nhiêu hộ nghèo?"
 FIGURES = {1: "1.234", 2: "2.468"}
@@ -79,37 +82,56 @@ def article(edition: int, extra: int = 0) -> str:
     )
 
 
-def _private_mounts() -> list[str] | None:
-    """A command prefix that gives a process its own mounts, or None where not allowed."""
+def _private_mounts() -> tuple[list[str], str | None]:
+    """A command prefix that gives a process its own mounts, or why there is none here."""
     unshare = shutil.which("unshare")
     if sys.platform != "linux" or unshare is None or shutil.which("mount") is None:
-        return None
+        return [], "no private mount namespace here: needs Linux with `unshare` and `mount`"
+    said = ""
     for prefix in ([unshare, "--mount"], [unshare, "--user", "--map-root-user", "--mount"]):
-        if subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
-            return prefix
-    return None
+        done = subprocess.run([*prefix, "true"], capture_output=True, text=True)
+        if done.returncode == 0:
+            return prefix, None
+        said = done.stderr.strip()
+    return [], (
+        "no private mount namespace here: neither `unshare --mount` nor "
+        f"`unshare --user --map-root-user --mount` is allowed ({said})"
+    )
 
 
-def _bound_by_permissions() -> list[str] | None:
-    """A command prefix under which file permissions bind: none needed but for root, who
-    is run without the capabilities that override them (setpriv); None if that fails."""
+def _bound_by_permissions() -> tuple[list[str], str | None]:
+    """A command prefix under which file permissions bind, or why there is none here: none
+    is needed but for root, who is run without the capabilities that override them."""
     if os.geteuid() != 0:
-        return []
+        return [], None
     setpriv = [
         shutil.which("setpriv") or "setpriv",
         "--bounding-set=-dac_override,-dac_read_search",
     ]
+    why = "running as root, and `setpriv --bounding-set=-dac_override,...` cannot drop its rights"
     try:
-        return setpriv if subprocess.run([*setpriv, "true"]).returncode == 0 else None
-    except OSError:
-        return None
+        done = subprocess.run([*setpriv, "true"], capture_output=True, text=True)
+    except OSError as error:
+        return [], f"{why} ({error})"
+    return (setpriv, None) if done.returncode == 0 else ([], f"{why} ({done.stderr.strip()})")
 
 
-PRIVATE_MOUNTS = _private_mounts()
-needs_mounts = pytest.mark.skipif(
-    PRIVATE_MOUNTS is None, reason="no private mount namespace here (unshare not allowed)"
-)
-PERMISSIONS_BIND = _bound_by_permissions()
+PRIVATE_MOUNTS, NO_PRIVATE_MOUNTS = _private_mounts()
+PERMISSIONS_BIND, NO_PERMISSIONS_BIND = _bound_by_permissions()
+
+
+@pytest.fixture
+def private_mounts() -> list[str]:
+    """The `unshare` prefix; skipped without it, a failure with ASSISTANT_REQUIRE_KERNEL=1."""
+    require_kernel(NO_PRIVATE_MOUNTS)
+    return PRIVATE_MOUNTS
+
+
+@pytest.fixture
+def permissions_bind() -> list[str]:
+    """The `setpriv` prefix (none but for root); skipped or failed like `private_mounts`."""
+    require_kernel(NO_PERMISSIONS_BIND)
+    return PERMISSIONS_BIND
 
 
 def _settings(root: Path, index: Path | None = None) -> Settings:
@@ -179,19 +201,18 @@ def _update_completes(settings: Settings) -> None:
 # ---- real conditions ---------------------------------------------------------------------
 
 
-@needs_mounts
 @pytest.mark.parametrize(
     ("read_only", "committed"),
     [("", 1), ("chroma", 1), ("manifest.sqlite", 1), ("lexical", 2)],
     ids=["index-folder", "chroma", "manifest", "lexical"],
 )
 def test_a_read_only_index_stops_the_update_with_one_clear_line(
-    changed: Settings, read_only: str, committed: int
+    private_mounts: list[str], changed: Settings, read_only: str, committed: int
 ) -> None:
     corpus = _corpus_digest(changed)
     target = changed.index / read_only if read_only else changed.index
     done = subprocess.run(
-        [*PRIVATE_MOUNTS, sys.executable, "-c", READ_ONLY, str(target), ASSISTANT, "index",
+        [*private_mounts, sys.executable, "-c", READ_ONLY, str(target), ASSISTANT, "index",
          "update"],
         env=hashing_env(changed), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -206,17 +227,16 @@ def test_a_read_only_index_stops_the_update_with_one_clear_line(
     _update_completes(changed)
 
 
-@needs_mounts
 @pytest.mark.parametrize("free_kib", [16, 100, 300])
 def test_a_full_disk_stops_the_update_with_one_clear_line(
-    changed: Settings, tmp_path: Path, free_kib: int
+    private_mounts: list[str], changed: Settings, tmp_path: Path, free_kib: int
 ) -> None:
     (changed.corpus / "hoa-thang.txt").write_text(article(2, extra=300), encoding="utf-8")
     corpus = _corpus_digest(changed)
     mountpoint, left = tmp_path / "small-disk", tmp_path / "left"
     mountpoint.mkdir()
     done = subprocess.run(
-        [*PRIVATE_MOUNTS, sys.executable, "-c", FULL_DISK, str(changed.index), str(mountpoint),
+        [*private_mounts, sys.executable, "-c", FULL_DISK, str(changed.index), str(mountpoint),
          str(free_kib), str(left), ASSISTANT, "index", "update"],
         env=hashing_env(changed), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -230,8 +250,9 @@ def test_a_full_disk_stops_the_update_with_one_clear_line(
     _update_completes(after)
 
 
-@pytest.mark.skipif(PERMISSIONS_BIND is None, reason="root, and setpriv cannot drop its rights")
-def test_an_index_without_write_permission_stops_the_update(changed: Settings) -> None:
+def test_an_index_without_write_permission_stops_the_update(
+    permissions_bind: list[str], changed: Settings
+) -> None:
     corpus = _corpus_digest(changed)
     folders = [changed.index, *(path for path in changed.index.rglob("*") if path.is_dir())]
     files = [path for path in changed.index.rglob("*") if path.is_file()]
@@ -241,7 +262,7 @@ def test_an_index_without_write_permission_stops_the_update(changed: Settings) -
         path.chmod(0o555)
     try:
         done = subprocess.run(
-            [*PERMISSIONS_BIND, ASSISTANT, "index", "update"],
+            [*permissions_bind, ASSISTANT, "index", "update"],
             env=hashing_env(changed), capture_output=True, text=True,
         )  # fmt: skip
     finally:
