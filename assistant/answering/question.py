@@ -216,7 +216,7 @@ def analyse(question: str, earlier: Question | None = None) -> Question:
 def named_in(text: str) -> tuple[tuple[str, ...], ...]:
     """The capitalised runs of a question, folded; its first word only in a longer run."""
     names, run = [], []
-    words = re.findall(r"[^\W\d_][\w'’-]*|\S", text)
+    words = re.findall(r"[^\W\d_][\w'’]*|\S", text)  # "QĐ-TTg" is two capitalised words
     for index, word in enumerate([*words, "."]):
         if word[0].isupper() and word[0].isalpha():
             run.append((index, word))

@@ -27,7 +27,10 @@ from assistant.errors import LLMError, QuestionError
 from assistant.retrieval.passage import Passage
 
 MAX_QUESTION_CHARS = 2000
-DROPPED_NOTE = "Đã bỏ {n} ý có số liệu hoặc trích dẫn không khớp với nguồn."
+DROPPED_NOTE = (
+    "Đã bỏ {n} ý không kiểm chứng được với nguồn (số liệu, ngày tháng hoặc trích dẫn không "
+    "khớp với câu được trích, hoặc không ghi nguồn)."
+)
 LLM_FAILED_NOTE = (
     "Không dùng được mô hình ngôn ngữ ({error}); đây là câu trả lời trích từ bài viết."
 )
@@ -155,7 +158,7 @@ class Assistant:
         return Answer(
             analysis.text,
             text,
-            fallback.short_answer if not fallback.abstained else None,
+            checked.short_answer,  # the reply's own figure, never the extractive one
             False,
             checked.citations,
             kind=analysis.kind,

@@ -1,19 +1,31 @@
-"""Verification of a reply against the passages it was given: no claim reaches a user unchecked.
+"""Verification of an LLM reply, claim by claim, against the passages it was given.
 
-Every `[n]` must name a passage that was given; a marker that does not is removed. Every
-number, percent and date of a sentence must occur, normalised (`27.350` = `27350`,
-`23/3/2022` = `23/03/2022`), in a passage that sentence cites, or in that article's
-byline; so must every URL and every “quoted” name or phrase (a source the model names is
-only a source if it was retrieved). A sentence that fails is dropped. Instructions planted
-in a passage (`injection.py`) are not evidence, and a sentence using a word that the
-passages hold only inside such an instruction ("PWNED") is obeying it: dropped too.
-Citations are then renumbered in order of use and built from retrieved metadata only,
-each quoting the sentence of its passage that best supports the claims citing it, so the
-quote is always verbatim.
+Each sentence of the reply is a claim. A claim is kept only when all of these hold, and a
+claim that fails one is dropped (the reply then says how many were):
+1. It cites: at least one `[n]` naming a passage that was given. A marker naming none is
+   removed; a sentence left without any citation is dropped ("uncited").
+2. Every figure it states (digits, number words, Roman numerals, with magnitude and unit;
+   percents; dates; vague amounts such as "hàng trăm") is stated by one sentence of a cited
+   passage, bound to what the claim says it counts (`claims.py`): "Tổng số đảng viên là
+   344" is dropped against a sentence where 344 counts new members beside the total.
+   Figures a claim gives in one clause stand together in that sentence.
+3. The article's byline date supports a date only in a claim about the article itself
+   ("Bài viết được đăng ngày …", `lexicon.PUBLICATION`), never an event in it.
+4. Every URL and every “quoted” name or phrase is in a cited passage or its title (a source
+   the model names is only a source if it was retrieved).
+5. A claim without figures shares enough of its words with one sentence of a cited passage
+   (the sentence before it and the title count too): `MIN_CLAIM_SUPPORT` of the extractive
+   reader's support measure.
+6. It does not repeat what only a planted instruction says (`injection.py`): a word the
+   passages hold only inside such a sentence ("PWNED", "99.999") means the model obeyed it.
+Instructions are never evidence and never quoted. Kept claims are renumbered in order of
+use; each citation quotes, verbatim, the sentences of its passage that back its claim, so the
+figures a reader is shown are in the quote. `short_answer` is the first figure of the first
+kept claim (or that claim).
 
 Hand-written: checking figures and citation numbers against sources is what no RAG library
-does. Not here: deciding what to do when nothing survives (`service.py` falls back to the
-extractive answer).
+does. Not here: what to show when nothing survives (`service.py` falls back to the
+extractive answer), reading figures (`text/figures.py`), binding them (`claims.py`).
 """
 
 from __future__ import annotations
@@ -21,57 +33,256 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.answering.claims import (
+    Claim,
+    backs,
+    clause_groups,
+    read_claim,
+    read_sentence,
+    together,
+)
 from assistant.answering.compose import display_date
 from assistant.answering.injection import without_instructions
-from assistant.answering.question import STOPWORDS
-from assistant.answering.terms import text_terms
+from assistant.answering.question import STOPWORDS, analyse
+from assistant.answering.support import support
+from assistant.answering.terms import Term, text_terms
 from assistant.answering.types import NOT_FOUND, Citation
 from assistant.retrieval.passage import Passage
+from assistant.text.figures import figure_supported, find_figures
+from assistant.text.lexicon import PUBLICATION
 from assistant.text.normalize import fold_diacritics
-from assistant.text.quantities import find_quantities, quantity_keys, supports
 from assistant.text.sentences import sentence_spans
 
+MIN_CLAIM_SUPPORT = 0.5
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _ABSTAINS = fold_diacritics("không tìm thấy thông tin")
 _QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
 _STOP_KEYS = frozenset(fold_diacritics(word) for word in STOPWORDS)
+_PUBLICATION = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted(PUBLICATION, key=len, reverse=True)) + r")(?!\w)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
 class Verified:
-    """A checked reply: what survived, its citations, and what was changed."""
+    """A checked reply: what survived, its citations, what was dropped and why."""
 
     text: str
     citations: list[Citation]
     dropped: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # one per dropped claim
     bad_markers: list[int] = field(default_factory=list)
     abstained: bool = False
+    short_answer: str | None = None
 
     @property
     def changed(self) -> bool:
         return bool(self.dropped or self.bad_markers)
 
 
-def _evidence_keys(passage: Passage) -> set[str]:
-    keys = quantity_keys(without_instructions(passage.text))
-    if passage.date:
-        keys |= quantity_keys(display_date(passage.date) or "")
-    return keys
+@dataclass
+class _Source:
+    """A cited passage read once: its text without instructions, sentences and terms."""
+
+    passage: Passage
+    text: str
+    spans: list[tuple[int, int]]
+    terms: list[Term]
+    title_terms: list[Term]
+
+
+def _source(passage: Passage) -> _Source:
+    text = without_instructions(passage.text)
+    spans = sentence_spans(text) or [(0, len(text))]
+    terms = text_terms(f"{passage.title}\n{text}")
+    return _Source(passage, text, spans, terms, text_terms(passage.title))
+
+
+@dataclass
+class _Kept:
+    claim: str
+    quotes: list[tuple[int, int, int]]  # (passage number, start, end) in the passage text
+    short: str
+
+
+def verify_reply(text: str, passages: list[Passage]) -> Verified:
+    """Check `text` (with `[n]` markers numbering `passages` from 1) claim by claim."""
+    if fold_diacritics(text).find(_ABSTAINS) != -1 and not _MARKER.search(text):
+        return Verified(NOT_FOUND, [], abstained=True)
+    result = Verified("", [])
+    sources = [_source(passage) for passage in passages]
+    planted = _planted_words(passages)
+    kept: list[_Kept] = []
+    reply = text.strip()
+    for start, end in sentence_spans(reply):
+        sentence = reply[start:end]
+        cited: list[int] = []
+        bad: list[int] = []
+        for match in _MARKER.finditer(sentence):
+            for number in map(int, re.split(r"\s*[,;]\s*", match.group(1))):
+                (cited if 1 <= number <= len(passages) else bad).append(number)
+        claim = " ".join(_MARKER.sub("", sentence).split()).replace(" .", ".")
+        if not claim.strip(" .,;:!?…"):
+            continue
+        cited = list(dict.fromkeys(cited))
+        reason, quotes = _check(claim, cited, sources, planted)
+        if reason:
+            result.dropped.append(claim)
+            result.reasons.append(reason)
+            continue
+        result.bad_markers += bad  # removed from a claim that stays
+        figures = find_figures(claim)
+        kept.append(_Kept(claim, quotes, figures[0].text if figures else claim.rstrip(".!?… ")))
+    result.text, result.citations = _renumber(kept, passages)
+    result.abstained = not result.citations
+    result.short_answer = kept[0].short if kept else None
+    return result
+
+
+def _check(
+    claim_text: str, cited: list[int], sources: list[_Source], planted: set[str]
+) -> tuple[str | None, list[tuple[int, int, int]]]:
+    """Why `claim_text` fails (None if it holds) and the sentences that back it."""
+    if not cited:
+        return "uncited", []
+    if {term.key for term in text_terms(claim_text)} & planted:
+        return "repeats a planted instruction", []
+    claim = read_claim(claim_text)
+    chosen: list[tuple[int, int, int]] = []
+    if claim.figures:
+        placed = _place_figures(claim, cited, sources)
+        if placed is None:
+            return "a figure or date is not in the cited sentence", []
+        chosen.extend(placed)
+    names = _names(claim_text)
+    for name in names:
+        found = _sentence_naming(name, cited, sources)
+        if found is None:
+            return f"“{name}” is not in the cited passage", []
+        if found[1] >= 0:
+            chosen.append(found)
+    if not claim.figures:
+        best = _best_sentence(claim_text, cited, sources)
+        if best is None:
+            return "the cited passage does not say it", []
+        chosen.append(best)
+    elif not _words_backed(claim_text, chosen, sources):
+        return "the cited sentence does not say it", []
+    return None, chosen
+
+
+def _place_figures(
+    claim: Claim, cited: list[int], sources: list[_Source]
+) -> list[tuple[int, int, int]] | None:
+    """The cited sentences that state every figure of `claim`, bound; None if one is stated
+    by none of them (or only by the byline, for a claim not about the article)."""
+    options = []  # (passage number, start, end, {claim figure: sentence figure})
+    for number in cited:
+        source = sources[number - 1]
+        for start, end in source.spans:
+            sentence = read_sentence(source.text, start, end)
+            placed = {}
+            for index in range(len(claim.figures)):
+                found = backs(claim, index, sentence, source.terms)
+                if found is not None:
+                    placed[index] = found
+            if placed and together(claim, sentence, placed):
+                options.append((number, start, end, placed))
+    # Figures a claim gives in one clause must come from one sentence ("từ ngày 20/2/2024
+    # đến ngày 3/5/2024" is not two dates of two events); each clause picks its sentence.
+    remaining = set()
+    chosen = []
+    for clause in clause_groups(claim):
+        best = max(options, key=lambda o: len(clause & o[3].keys()), default=None)
+        if best is not None and clause <= best[3].keys():
+            chosen.append(best[:3])
+        else:
+            remaining |= clause
+    for index in sorted(remaining):
+        byline = _byline(claim, index, cited, sources)
+        if byline is None:
+            return None
+        chosen.append(byline)
+    return chosen
+
+
+def _byline(
+    claim: Claim, index: int, cited: list[int], sources: list[_Source]
+) -> tuple[int, int, int] | None:
+    """The byline supports a date only in a claim about the article's publication."""
+    figure = claim.figures[index]
+    if figure.kind != "date" or not _PUBLICATION.search(claim.read.text):
+        return None
+    for number in cited:
+        published = display_date(sources[number - 1].passage.date or "") or ""
+        if any(figure_supported(figure, stated) for stated in find_figures(published)):
+            return (number, -1, -1)  # the byline itself: the citation shows the date
+    return None
+
+
+def _names(claim: str) -> list[str]:
+    named = [url.rstrip(".,;:!?") for url in _URL.findall(claim)]
+    named += [next(part for part in match.groups() if part) for match in _QUOTED.finditer(claim)]
+    return named
 
 
 def _flat(text: str) -> str:
     return " ".join(fold_diacritics(text).split())
 
 
-def _names_found(claim: str, passages: list[Passage]) -> bool:
-    """Whether each URL and “quoted” text of `claim` is in one of `passages` (or a title)."""
-    named = [url.rstrip(".,;:!?") for url in _URL.findall(claim)]
-    named += [next(part for part in match.groups() if part) for match in _QUOTED.finditer(claim)]
-    if not named:
+def _sentence_naming(
+    name: str, cited: list[int], sources: list[_Source]
+) -> tuple[int, int, int] | None:
+    wanted = _flat(name)
+    for number in cited:
+        source = sources[number - 1]
+        for start, end in source.spans:
+            if wanted in _flat(source.text[start:end]):
+                return (number, start, end)
+        if wanted in _flat(source.passage.title):
+            return (number, -1, -1)
+    return None
+
+
+def _best_sentence(
+    claim: str, cited: list[int], sources: list[_Source]
+) -> tuple[int, int, int] | None:
+    """The cited sentence that backs most of a claim without figures, if enough."""
+    asked = analyse(claim)
+    if not asked.terms:
+        return None
+    best, best_share = None, 0.0
+    for number in cited:
+        source = sources[number - 1]
+        previous = 0
+        for start, end in source.spans:
+            terms = text_terms(source.text[previous:end])
+            share = support(asked, terms, source.title_terms, source.terms)
+            if share > best_share:
+                best, best_share = (number, start, end), share
+            previous = start
+    return best if best_share >= MIN_CLAIM_SUPPORT else None
+
+
+def _words_backed(claim: str, chosen: list[tuple[int, int, int]], sources: list[_Source]) -> bool:
+    """Whether the sentences that state a claim's figures also hold enough of its words."""
+    asked = analyse(claim)
+    if not asked.terms:
         return True
-    sources = [_flat(f"{p.title}\n{without_instructions(p.text)}") for p in passages]
-    return all(any(_flat(name) in source for source in sources) for name in named)
+    for number in dict.fromkeys(number for number, _, _ in chosen):
+        source = sources[number - 1]
+        spans = [(a, b) for n, a, b in chosen if n == number and a >= 0]
+        if not spans:
+            continue
+        low = min(a for a, _ in spans)
+        before = max((a for a, _ in source.spans if a < low), default=low)
+        terms = text_terms(source.text[before : max(b for _, b in spans)])
+        if support(asked, terms, source.title_terms, source.terms) >= MIN_CLAIM_SUPPORT:
+            return True
+    # Only the byline or a title was needed (a claim about the article itself).
+    return all(a < 0 for _, a, _ in chosen)
 
 
 def _planted_words(passages: list[Passage]) -> set[str]:
@@ -84,67 +295,43 @@ def _planted_words(passages: list[Passage]) -> set[str]:
     return planted - stated - _STOP_KEYS
 
 
-def verify_reply(text: str, passages: list[Passage]) -> Verified:
-    """Check `text` (with `[n]` markers numbering `passages` from 1) claim by claim."""
-    if fold_diacritics(text).find(_ABSTAINS) != -1 and not _MARKER.search(text):
-        return Verified(NOT_FOUND, [], abstained=True)
-    kept: list[tuple[str, list[int]]] = []
-    result = Verified("", [])
-    planted = _planted_words(passages)
-    for start, end in sentence_spans(text.strip()):
-        sentence = text.strip()[start:end]
-        cited: list[int] = []
-        for match in _MARKER.finditer(sentence):
-            for number in map(int, re.split(r"\s*[,;]\s*", match.group(1))):
-                if 1 <= number <= len(passages):
-                    cited.append(number)
-                else:
-                    result.bad_markers.append(number)
-        claim = " ".join(_MARKER.sub("", sentence).split()).replace(" .", ".")
-        evidence = set().union(*(_evidence_keys(passages[n - 1]) for n in cited))
-        if (
-            claim.strip(" .,;")
-            and all(supports(q, evidence) for q in find_quantities(claim))
-            and _names_found(claim, [passages[n - 1] for n in cited])
-            and not {term.key for term in text_terms(claim)} & planted
-        ):
-            kept.append((claim, list(dict.fromkeys(cited))))
-        else:
-            result.dropped.append(claim)
-    result.text, result.citations = _renumber(kept, passages)
-    result.abstained = not result.citations
-    return result
-
-
-def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage]) -> tuple[str, list]:
-    order: dict[int, int] = {}
-    claims_of: dict[int, list[str]] = {}
+def _renumber(kept: list[_Kept], passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """Number citations in order of use; one per passage and quoted span."""
+    numbers: dict[tuple[int, int, int], int] = {}
     parts = []
-    for claim, cited in kept:
-        for number in cited:
-            order.setdefault(number, len(order) + 1)
-            claims_of.setdefault(number, []).append(claim)
-        marks = "".join(f"[{order[number]}]" for number in cited)
-        if marks:
-            body, stop = (claim[:-1], claim[-1]) if claim[-1] in ".!?…" else (claim, ".")
-            parts.append(f"{body.rstrip()} {marks}{stop}")
-        else:
-            parts.append(claim)
-    citations = [_citation(new, passages[old - 1], claims_of[old]) for old, new in order.items()]
+    for claim in kept:
+        marks = []
+        for quote in _merged(claim.quotes):
+            numbers.setdefault(quote, len(numbers) + 1)
+            marks.append(f"[{numbers[quote]}]")
+        body, stop = (
+            (claim.claim[:-1], claim.claim[-1])
+            if claim.claim[-1] in ".!?…"
+            else (
+                claim.claim,
+                ".",
+            )
+        )
+        parts.append(f"{body.rstrip()} {''.join(dict.fromkeys(marks))}{stop}")
+    citations = []
+    for (number, start, end), n in numbers.items():
+        passage = passages[number - 1]
+        if start < 0:  # the byline or title: quote the passage's first sentence
+            start, end = (sentence_spans(without_instructions(passage.text)) or [(0, 0)])[0]
+        citations.append(Citation.quoting(n, passage, start, end))
     return " ".join(parts), citations
 
 
-def _citation(n: int, passage: Passage, claims: list[str]) -> Citation:
-    """Cite `passage`, quoting its sentence that shares the most with `claims`."""
-    wanted_keys = set().union(*(quantity_keys(claim) for claim in claims))
-    wanted_terms = {term.key for claim in claims for term in text_terms(claim)}
-
-    def fit(span: tuple[int, int]) -> tuple[int, int]:
-        sentence = passage.text[span[0] : span[1]]
-        shared = len(quantity_keys(sentence) & wanted_keys)
-        return shared, len({term.key for term in text_terms(sentence)} & wanted_terms)
-
-    # Never quote a planted instruction, even beside the claim it would support.
-    spans = sentence_spans(without_instructions(passage.text)) or [(0, len(passage.text))]
-    start, end = max(spans, key=fit)
-    return Citation.quoting(n, passage, start, end)
+def _merged(quotes: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """One span per passage, from its first backing sentence to its last."""
+    spans: dict[int, tuple[int, int]] = {}
+    bylines = []
+    for number, start, end in quotes:
+        if start < 0:
+            bylines.append(number)
+            continue
+        low, high = spans.get(number, (start, end))
+        spans[number] = (min(low, start), max(high, end))
+    merged = [(number, *span) for number, span in spans.items()]
+    merged += [(number, -1, -1) for number in dict.fromkeys(bylines) if number not in spans]
+    return merged

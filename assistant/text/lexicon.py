@@ -128,3 +128,14 @@ MEASURE_UNITS = _words(
     "km|m|cm|mm|kg|g|mg|tấn|tạ|ha|lít|ml|usd|đô la|euro|yên|đồng|độ|m2|m3|kw|mw|kwh|héc ta|"
     "giờ|phút|giây|ngày|tuần|tháng|năm|lần|tuổi"
 )
+
+# Words that make a claim about the article itself, the only claims its byline date supports:
+# "Bài viết được đăng ngày 11/10/2022".
+# Not "đăng" alone ("đăng ký") nor "công bố" (an event announces too).
+PUBLICATION = _words(
+    "bài viết|bài báo|được đăng|đăng tải|đăng ngày|đăng vào|đăng lúc|xuất bản|article|published|"
+    "posted"
+)
+
+# Counters that stand for whatever was counted ("27.350 người" are the members named before).
+GENERIC_COUNTERS = _words("người|lượt|trường hợp|cái|chiếc|con|vị|em|đồng chí")

@@ -299,10 +299,8 @@ def test_model_made_citations_and_source_names_are_dropped(settings, assistant):
     assistant.llm = LLMAnswerer(ScriptedLLM([reply]))
     answer = assistant.ask(MEMBERS)
     assert answer.backend == "llm"
-    assert answer.text.startswith(
-        "Tổng số đảng viên toàn tỉnh là 27.350 người [1]. Xem thêm. (Đã bỏ"
-    )
-    # "Xem thêm" claims nothing, so its words stay; its markers named nothing retrieved.
+    assert answer.text.startswith("Tổng số đảng viên toàn tỉnh là 27.350 người [1]. (Đã bỏ 4 ý")
+    # "Xem thêm [7][12]" cites nothing that was retrieved, so it is dropped as uncited.
     assert [c.article_id for c in answer.citations] == [SEED.name]
     assert "27.350" in answer.citations[0].quote
     assert FAKE_SOURCE not in answer.text and "evil.example" not in answer.text

@@ -56,17 +56,26 @@ def test_a_number_must_be_in_the_passage_it_cites_not_another():
 
 def test_a_citation_that_was_not_given_is_removed():
     checked = verify_reply("Toàn tỉnh có 27.350 đảng viên [7].", PASSAGES)
-    assert checked.bad_markers == [7]
+    assert checked.reasons == ["uncited"]  # it named no passage that was given
     assert "[7]" not in checked.text
     assert checked.citations == []  # and the figure, now unsupported, went with it
     assert checked.abstained
 
 
-def test_uncited_figures_are_dropped_but_plain_sentences_stay():
-    checked = verify_reply("Có 27.350 đảng viên. Công tác được chú trọng [1][2].", PASSAGES)
-    assert checked.dropped == ["Có 27.350 đảng viên."]
-    assert checked.text == "Công tác được chú trọng [1][2]."
-    assert [c.n for c in checked.citations] == [1, 2]
+def test_uncited_sentences_and_sentences_the_source_does_not_say_are_dropped():
+    reply = (
+        "Có 27.350 đảng viên. Tỉnh đã kỷ luật hàng trăm đảng viên trong năm. "
+        "Công tác được chú trọng [1][2]. Nhiều chi bộ đã tổ chức đại hội [1]."
+    )
+    checked = verify_reply(reply, PASSAGES)
+    assert checked.dropped == [
+        "Có 27.350 đảng viên.",
+        "Tỉnh đã kỷ luật hàng trăm đảng viên trong năm.",
+        "Công tác được chú trọng.",
+    ]
+    assert checked.reasons[:2] == ["uncited", "uncited"]
+    assert checked.text == "Nhiều chi bộ đã tổ chức đại hội [1]."
+    assert "chi bộ tổ chức đại hội" in checked.citations[0].quote
 
 
 def test_the_byline_supports_the_publication_date():
