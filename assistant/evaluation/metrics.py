@@ -41,6 +41,11 @@ class CaseResult:
     citations: list[dict] = field(default_factory=list)
     latency_ms: float = 0.0
     error: str | None = None
+    # A scripted reply: its wrong claims not shown, its right claims shown (by the LLM).
+    wrong_claims: int = 0
+    claims_caught: int = 0
+    right_claims: int = 0
+    claims_kept: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +75,8 @@ def score_case(case: Case, answer: Answer | None, error: str | None = None) -> C
         {"n": c.n, "article_id": c.article_id, "title": c.title, "quote": c.quote}
         for c in answer.citations
     ]
+    if case.reply is not None:
+        return _score_claims(result, case, answer)
     said = judged_text(answer, expect.match)
     stated = [a for a in expect.answers if states(a, said, fold=expect.ignore_diacritics)]
     in_reply = [a for a in expect.answers if states(a, answer.text, fold=expect.ignore_diacritics)]
@@ -90,6 +97,21 @@ def score_case(case: Case, answer: Answer | None, error: str | None = None) -> C
         ranked = [p.article_id for p in answer.passages]
         if case.article in ranked:
             result.gold_rank = ranked.index(case.article) + 1
+    return result
+
+
+def _score_claims(result: CaseResult, case: Case, answer: Answer) -> CaseResult:
+    """A scripted reply: each wrong claim's phrase must be absent from what the user is
+    shown, each right claim's phrase present in the LLM reply that survived verification."""
+    shown = answer.text
+    result.expected = list(case.expect.claims)
+    result.wrong_claims = len(case.expect.caught)
+    result.claims_caught = sum(not states(p, shown) for p in case.expect.caught)
+    result.right_claims = len(case.expect.kept)
+    result.claims_kept = sum(answer.backend == "llm" and states(p, shown) for p in case.expect.kept)
+    result.correct = (
+        result.claims_caught == result.wrong_claims and result.claims_kept == result.right_claims
+    )
     return result
 
 
@@ -124,6 +146,9 @@ class Summary:
     citation_support: float | None
     latency_ms: dict[str, dict[str, float]]  # kind (and "all") -> {p50, p95, n}
     failed: list[str]
+    # Scripted replies: wrong claims not shown, right claims shown (None: no such case).
+    claims_caught: float | None = None
+    claims_kept: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,7 +178,14 @@ def summarise(results: list[CaseResult]) -> Summary:
         citation_support=_rate(r.citation_supported for r in grounded) if grounded else None,
         latency_ms=_latencies(ran),
         failed=[r.id for r in results if not r.correct],
+        claims_caught=_share(results, "claims_caught", "wrong_claims"),
+        claims_kept=_share(results, "claims_kept", "right_claims"),
     )
+
+
+def _share(results: list[CaseResult], part: str, whole: str) -> float | None:
+    total = sum(getattr(r, whole) for r in results)
+    return sum(getattr(r, part) for r in results) / total if total else None
 
 
 def missed_thresholds(summary: Summary, thresholds: Thresholds) -> list[str]:
@@ -166,6 +198,8 @@ def missed_thresholds(summary: Summary, thresholds: Thresholds) -> list[str]:
         ("hit@k", summary.hit_at_k, thresholds.min_hit_at_k),
         ("MRR", summary.mrr, thresholds.min_mrr),
         ("citation support", summary.citation_support, thresholds.min_citation_support),
+        ("wrong claims caught", summary.claims_caught, thresholds.min_claims_caught),
+        ("right claims kept", summary.claims_kept, thresholds.min_claims_kept),
     ]
     missed = [
         f"{name} {value:.3f} < {minimum:.3f}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.llm import LLMAnswerer
 from assistant.answering.service import Assistant, ChatSession
 from assistant.answering.types import Answer
 from assistant.config import Settings
@@ -30,6 +31,7 @@ from assistant.evaluation.metrics import (
     score_case,
     summarise,
 )
+from assistant.evaluation.scripted import ScriptedReplies
 from assistant.evaluation.suite import Case, Suite
 
 IndexProgress = Callable[[int, int, int], None]  # articles done, total, chunks embedded
@@ -69,12 +71,23 @@ def run_suite(
             update={"retrieval": settings.retrieval.model_copy(update={"k": k or suite.k})}
         )
     with _suite_assistant(suite, settings, index_dir, on_index, assistant) as (bot, setup):
+        if any(case.reply is not None for case in suite.cases):
+            setup["backend"] = "scripted"
         _warm_up(bot)
         results = []
+        configured = bot.llm
         for case in suite.cases:
+            # A scripted case tests verification: its reply is the model's.
+            scripted = case.reply is not None and case.question is not None
+            bot.llm = (
+                LLMAnswerer(ScriptedReplies({case.question: case.reply}))
+                if scripted
+                else configured
+            )
             results.append(run_case(bot, case))
             if on_case is not None:
                 on_case(len(results), len(suite.cases), results[-1])
+        bot.llm = configured
     summary = summarise(results)
     return SuiteRun(suite, results, summary, missed_thresholds(summary, suite.thresholds), setup)
 

@@ -37,7 +37,20 @@ SUITE_SUFFIXES = (".yaml", ".yml")
 # Values read as the text written: YAML would make `27.350` the float 27.35 and
 # `2022-03-23` a date, and an expected answer must stay exactly what the analyst typed.
 TEXT_FIELDS = frozenset(
-    {"name", "description", "id", "question", "turns", "article", "tags", "all", "any"}
+    {
+        "name",
+        "description",
+        "id",
+        "question",
+        "turns",
+        "article",
+        "tags",
+        "all",
+        "any",
+        "reply",
+        "kept",
+        "caught",
+    }
 )
 _NULL = "tag:yaml.org,2002:null"
 
@@ -53,17 +66,34 @@ class Expect(_Strict):
     any: list[str] = Field(default_factory=list, description="At least one must be stated.")
     abstain: bool = Field(False, description="The articles do not say: it must abstain.")
     ignore_diacritics: bool = Field(False, description="Compare text answers unaccented.")
+    # For a scripted `reply`: a phrase of each right claim (must be shown) and of each
+    # wrong claim (must not be).
+    kept: list[str] = Field(default_factory=list, description="Right claims: shown.")
+    caught: list[str] = Field(default_factory=list, description="Wrong claims: not shown.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Expect:
         given = [name for name in ("all", "any") if getattr(self, name)]
+        if self.claims:
+            if given or self.abstain:
+                raise ValueError("`kept`/`caught` cannot be combined with answers or `abstain`")
+            if any(not phrase.strip() for phrase in self.claims):
+                raise ValueError("a claim phrase is empty")
+            return self
         if self.abstain and given:
             raise ValueError("`abstain: true` cannot be combined with answers")
         if not self.abstain and len(given) != 1:
-            raise ValueError("give exactly one of `all: [...]`, `any: [...]` or `abstain: true`")
+            raise ValueError(
+                "give exactly one of `all: [...]`, `any: [...]`, `abstain: true` or "
+                "`kept`/`caught` (with a `reply`)"
+            )
         if any(not answer.strip() for answer in self.answers):
             raise ValueError("an expected answer is empty")
         return self
+
+    @property
+    def claims(self) -> list[str]:
+        return self.kept + self.caught
 
     @property
     def answers(self) -> list[str]:
@@ -83,6 +113,9 @@ class Case(_Strict):
     expect: Expect
     article: str | None = Field(None, description="The gold source article id (its file).")
     tags: list[str] = Field(default_factory=list)
+    reply: str | None = Field(
+        None, description="What a scripted LLM answers (`[@phrase]` cites the passage)."
+    )
 
     @model_validator(mode="after")
     def _question_or_turns(self) -> Case:
@@ -90,6 +123,10 @@ class Case(_Strict):
             raise ValueError("give either `question` or `turns`, not both or neither")
         if any(not turn.strip() for turn in self.conversation):
             raise ValueError("a question is empty")
+        if (self.reply is not None) != bool(self.expect.claims):
+            raise ValueError("a `reply` needs `expect: {kept/caught}`, and those need a `reply`")
+        if self.reply is not None and self.turns:
+            raise ValueError("a scripted `reply` answers one `question`, not `turns`")
         return self
 
     @property
@@ -125,6 +162,12 @@ class Thresholds(_Strict):
     min_mrr: float | None = Field(None, ge=0, le=1)
     min_citation_support: float | None = Field(None, ge=0, le=1)
     max_p95_ms: float | None = Field(None, gt=0)
+    min_claims_caught: float | None = Field(
+        None, ge=0, le=1, description="Of the wrong claims in scripted replies, not shown."
+    )
+    min_claims_kept: float | None = Field(
+        None, ge=0, le=1, description="Of the right claims in scripted replies, shown."
+    )
 
     @property
     def abstention_gate(self) -> float | None:
