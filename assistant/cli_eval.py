@@ -152,8 +152,14 @@ def _print_run(run) -> None:
         f"accuracy {rate(s.accuracy)} · answerable right {rate(s.answer_accuracy)} · "
         f"must-abstain abstained {rate(s.abstention)} · "
         f"hit@k {rate(s.hit_at_k)} · MRR {'n/a' if s.mrr is None else f'{s.mrr:.3f}'} · "
-        f"citation support {rate(s.citation_support)} · p50 {p50:.0f} ms, p95 {p95:.0f} ms"
-        f" · {verdict}",
+        f"citation support {rate(s.citation_support)} · "
+        + (
+            f"wrong claims caught {rate(s.claims_caught)} · right claims kept "
+            f"{rate(s.claims_kept)} · "
+            if s.claims_caught is not None or s.claims_kept is not None
+            else ""
+        )
+        + f"p50 {p50:.0f} ms, p95 {p95:.0f} ms · {verdict}",
         highlight=False,
     )
 

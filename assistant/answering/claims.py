@@ -67,8 +67,8 @@ def read_sentence(text: str, start: int = 0, end: int | None = None) -> Sentence
 
 def _near(text: str, terms: list[Term], figures: tuple[Figure, ...]) -> tuple[frozenset[str], ...]:
     """Per figure, the `_NEAR` content words before and after it (with diacritics, pairs
-    too), not across a semicolon or another figure of its kind, plus what the sentence says before its
-    first figure (its subject is every figure's: "Trường X có 100% học sinh tốt nghiệp và
+    too), not across a semicolon or another figure of its kind, plus what the sentence says
+    before its first figure (its subject is every figure's: "Trường X có 100% học sinh tốt nghiệp và
     86,5% trúng tuyển"). The part of a fraction ("344/629") reaches past its whole, and the
     whole keeps only what follows it."""
     words = [

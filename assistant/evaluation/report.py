@@ -127,6 +127,8 @@ def markdown(report: dict) -> str:
             ("hit@k (gold article)", s["hit_at_k"], gates.get("min_hit_at_k")),
             ("MRR (gold article)", s["mrr"], gates.get("min_mrr")),
             ("citation support", s["citation_support"], gates.get("min_citation_support")),
+            ("wrong claims caught", s.get("claims_caught"), gates.get("min_claims_caught")),
+            ("right claims kept", s.get("claims_kept"), gates.get("min_claims_kept")),
         ]:
             shown = "n/a" if value is None else f"{value:.3f}"
             lines.append(f"| {label} | {shown} | {'' if gate is None else f'≥ {gate}'} |")

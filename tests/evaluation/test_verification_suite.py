@@ -18,6 +18,10 @@ from assistant.evaluation.suite import load_suite
 from tests.conftest import PROJECT
 
 SUITE = PROJECT / "evals" / "verification.yaml"
+KINDS = (
+    "wrong-figure misattributed byline-date wrong-date roman number-words fake-source "
+    "uncited injection-obeyed wrong-unit"
+).split()
 
 
 def check(run) -> None:
@@ -33,8 +37,7 @@ def test_the_suite_has_every_kind_of_wrong_claim_and_right_ones():
     wrong = sum(len(case.expect.caught) for case in suite.cases)
     right = sum(len(case.expect.kept) for case in suite.cases)
     assert wrong >= 40 and right >= 20
-    for kind in ["wrong-figure", "misattributed", "byline-date", "wrong-date", "roman",
-                 "number-words", "fake-source", "uncited", "injection-obeyed", "wrong-unit"]:  # fmt: skip
+    for kind in KINDS:
         assert kinds[kind] >= 4, kind
 
 

@@ -30,8 +30,10 @@ def read(text):
         ("theo báo cáo [7] của Bộ", []),
         ("năm 2024", [("date", "2024", "2024", None)]),
         ("giai đoạn 2021-2025", [("date", "2021", "2021", None), ("date", "2025", "2025", None)]),
-        ("ngày 15/3 và tháng 5/2019", [("date", "15/3", "--03-15", None),
-                                        ("date", "5/2019", "2019-05", None)]),  # fmt: skip
+        (
+            "ngày 15/3 và tháng 5/2019",
+            [("date", "15/3", "--03-15", None), ("date", "5/2019", "2019-05", None)],
+        ),
         ("sở có năm phó giám đốc", [("number", "năm", "5", None)]),
         ("năm nay trường tuyển thêm lớp", []),
         ("đầu tư cho một số xã", []),
