@@ -52,12 +52,18 @@ _MACHINE = (
     r"(?:trợ lý(?: ảo| ai)?|chatbot|chat bot|bot|mô hình (?:ngôn ngữ|ai|trí tuệ nhân tạo)|"
     r"hệ thống ai|trí tuệ nhân tạo|(?-i:AI)|llm|gpt|chatgpt|assistant|language model|model|"
     r"ai model|ai system|hệ thống (?:tóm tắt|trả lời|hỏi đáp)|công cụ (?:ai|tóm tắt|"
-    r"trí tuệ nhân tạo)|summari[sz]er|ai tóm tắt)"
+    r"trí tuệ nhân tạo|tổng hợp(?: tin tức)?|tìm kiếm)|summari[sz]er|ai tóm tắt|aggregator|"
+    r"crawler)"
 )
-_MARKUP = r"<\|\w+\|>|\[/?inst\]|<<\s*/?sys\s*>>|#{2,}\s*(?:instruction|system|response|hướng dẫn)"
+_MARKUP = (
+    r"</?(?:article|document|context|passage|system|user|assistant|instructions?)>|"
+    r"<\|\w+\|>|\[/?inst\]|<<\s*/?sys\s*>>|#{2,}\s*(?:instruction|system|response|hướng dẫn)"
+)
 _ROLE = (
-    r"(?:^|\n)\W*(?:system|assistant|user|human|(?-i:AI)|hệ thống|người dùng|trợ lý(?: ảo| ai)?|"
-    r"chatbot|bot|mô hình|llm|gpt|developer|nhà phát triển|quản trị viên|admin)"
+    r"(?:^|\n|>\s*)\W*(?:system|assistant|user|human|(?-i:AI)|hệ thống|người dùng|"
+    r"trợ lý(?: ảo| ai)?|"
+    r"chatbot|bot|mô hình|llm|gpt|developer|nhà phát triển|quản trị viên|admin|operator|"
+    r"người vận hành)"
     r"(?:\s+(?:message|prompt|note|notice|override|update|thông báo|nhắc nhở|cập nhật))?\s*:"
     r"|\[[^\]]{0,30}\b(?:system|assistant|hệ thống|người dùng|trợ lý|quản trị|admin)\b[^\]]{0,30}\]"
 )
@@ -95,6 +101,8 @@ _ADDRESSED = (
     r"chatbot|(?-i:DAN)|phiên bản)\b",
     r"\b(?:bạn|mày) (?:bây giờ|giờ đây|từ giờ|từ nay|kể từ nay|kể từ bây giờ) "
     r"(?:là|sẽ là|đóng vai|trở thành)\b",
+    r"\b(?:từ giờ|từ nay|kể từ nay|kể từ bây giờ|bây giờ|từ lúc này),? (?:bạn|mày) "
+    r"(?:là|sẽ là|đóng vai|trở thành)\b",
     r"\b(?:you are now|from now on,? you|act as|pretend (?:to be|you are)|you will now|"
     r"roleplay as|if you are (?:an? )?(?:ai|assistant|model|summari[sz]ing|reading|processing))\b",
     r"\b(?:không (?:còn )?bị ràng buộc bởi|không có giới hạn nào|no longer bound|not bound by|"
@@ -127,8 +135,22 @@ _DROP_RULES = (
 _META = (
     rf"\b{_RULES}\s+(?:ẩn|bí mật|hệ thống)\b|\b{_RULES}(?:\s+[\w-]+){{0,2}}?\s+của bạn\b",
     r"\bbạn chỉ được (?:nói|trả lời|viết|trích dẫn|dùng|nhắc)\b",
-    r"\b(?:lệnh|chỉ thị|yêu cầu|thông điệp) (?:từ|của) (?:quản trị viên|admin|nhà phát triển|"
-    r"developer|nhà điều hành|operator)\b|\b(?:message|instruction|command|order)s? from "
+    rf"\b(?:{_RULES}|chính sách) (?:của|dành cho) {_MACHINE}\b",
+    r"\b(?:người tạo ra bạn|chủ sở hữu (?:mới )?của bạn)|"
+    r"\byour (?:new )?(?:owner|creator|master)\b",
+    r"\b(?:mệnh lệnh|lệnh) (?:ưu tiên|tối cao|cao nhất)|\b(?:new|priority|override) "
+    r"instructions?\b|\boverride (?:everything|all)\b|\b(?:hướng dẫn|chỉ dẫn) mới (?:sau đây|"
+    r"như sau|dành cho)",
+    r"\b(?:mỗi|mọi|tất cả) câu trả lời (?:\w+ ){0,2}?(?:phải|đều phải|cần|nên)\b",
+    r"\bcâu hỏi của người dùng|\bthe user'?s (?:question|query|message)",
+    r"\bkhông (?:phải|cần|còn phải) tuân theo (?:bất kỳ |bất cứ )?(?:chính sách|quy tắc|"
+    r"hướng dẫn|chỉ dẫn)(?: nào)",
+    r"\b(?:treat|consider|regard) (?:this|the) (?:text|article|page|document|report) as\b",
+    r"\b(?:lệnh|chỉ thị|yêu cầu|thông điệp|thông báo|tin nhắn|lời nhắn) (?:từ|của) "
+    r"(?:quản trị viên|admin|nhà phát triển|developer|nhà điều hành|người vận hành|nhà vận hành|"
+    r"operator)\b|\b(?:quản trị viên|nhà phát triển|người vận hành|nhà vận hành|operator|"
+    r"developer) (?:\w+ ){0,2}?(?:yêu cầu|muốn|ra lệnh|chỉ thị|override|says|requires|wants)\b|"
+    r"\b(?:message|instruction|command|order)s? from "
     r"(?:the |your )?(?:admin|administrator|developer|operator|system)\b",
     r"\b(?:hidden|secret|system|your|initial|original)(?: \w+){0,2}? (?:instructions?|prompts?|"
     r"rules|guidelines|directives|policies|configuration)\b",
@@ -199,6 +221,8 @@ _ORDERS = (
     r"\bkhi (?:trả lời|được hỏi|bị hỏi|người dùng hỏi|có ai hỏi|ai hỏi)\b[^.!?“”\"]{0,80}?"
     r"\b(?:hãy|luôn luôn|chỉ được|nhớ)\b",
     r"\bkhi (?:tóm tắt|trích dẫn|viết câu trả lời|xử lý)\b.{0,80}?\b(?:hãy|phải|luôn)\b",
+    r"\b(?:trước khi|sau khi|mỗi khi|mỗi lần|bất cứ khi nào) (?:bạn )?(?:trả lời|được hỏi)\b",
+    r"\bhãy\b.{0,60}\bkhi (?:được hỏi|người dùng hỏi)\b",
     r"\b(?:trong trường hợp|nếu|khi|hễ) (?:câu hỏi|người dùng|người hỏi) (?:có )?(?:nhắc đến|"
     r"nhắc tới|đề cập|hỏi về|chứa|liên quan)",
     r"\b(?:when|whenever|if) the (?:question|user|query|prompt) (?:mentions|asks|contains|is about|"
