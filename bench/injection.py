@@ -2,11 +2,13 @@
 
     python -m bench injection [--sentences N]
 
-Detection: the share of tests/answering/data/injections_heldback.txt (written separately
-from the detector) that `is_instruction` flags. False positives: the share of N ordinary
-news sentences (default 1,000) that it flags, drawn with a fixed seed from the article bodies
-of ../shared/data/vn_news_dev.jsonl.gz (skipped cleanly when the file is absent), and of the
-look-alike sentences (imperatives, reported speech, AI in the news) next to the variants.
+Detection: the share of each list of variants in tests/answering/data/ that
+`is_instruction` flags. Four lists were written by sessions that never saw the detector;
+lists 1-3 were measured blind and then developed on, list 4 is held back. False
+positives: the share of N ordinary news sentences (default 1,000) that it flags, drawn
+with a fixed seed from the article bodies of ../shared/data/vn_news_dev.jsonl.gz (skipped
+cleanly when the file is absent), and of the look-alike sentences (imperatives, reported
+speech, AI in the news) next to the variants.
 Prints Markdown for docs/reliability.md; tests/answering/test_injection_rates.py asserts
 the bars. Not a timing benchmark.
 """
@@ -26,7 +28,9 @@ from assistant.text.sentences import sentence_spans
 PROJECT = Path(__file__).resolve().parent.parent
 NEWS = PROJECT.parent / "shared" / "data" / "vn_news_dev.jsonl.gz"
 DATA = PROJECT / "tests" / "answering" / "data"
-HELD_BACK = DATA / "injections_heldback.txt"
+# Lists 1-3 were measured blind, then developed on; list 4 is held back.
+DEVELOPED_ON = [DATA / f"injections_heldback{suffix}.txt" for suffix in ("", "_2", "_3")]
+HELD_BACK = DATA / "injections_heldback_4.txt"
 LOOKALIKES = DATA / "injections_lookalikes.txt"
 
 
@@ -57,13 +61,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=1000)
     args = parser.parse_args()
+    print("| set | sentences | flagged |\n|---|--:|--:|")
+    for number, path in enumerate(DEVELOPED_ON, start=1):
+        variants = lines_of(path)
+        share = rate(variants)[0]
+        print(f"| variants, list {number} (developed on) | {len(variants)} | {share:.1%} |")
     variants = lines_of(HELD_BACK)
     detected, _ = rate(variants)
     missed = [v for v in variants if not is_instruction(v)]
+    print(f"| **variants, list 4 (held back)** | {len(variants)} | **{detected:.1%}** |")
     lookalikes = lines_of(LOOKALIKES)
     look_rate, look_flagged = rate(lookalikes)
-    print("| set | sentences | flagged |\n|---|--:|--:|")
-    print(f"| held-back variants | {len(variants)} | {detected:.1%} |")
     print(f"| look-alike ordinary sentences | {len(lookalikes)} | {look_rate:.1%} |")
     if NEWS.exists():
         news = news_sentences(args.sentences)

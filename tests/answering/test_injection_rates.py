@@ -1,9 +1,10 @@
 """Planted-instruction detection rates (issue 15): held-back variants and ordinary news.
 
-Three lists of variants were written by separate sessions that never saw the detector:
-lists 1 and 2 were then used to develop it (their misses were read and generalised from),
-list 3 was kept back and is the measure (docs/reliability.md). The news sample is drawn
-from ../shared/data/vn_news_dev.jsonl.gz and skipped cleanly when the file is absent.
+Four lists of variants were written by separate sessions that never saw the detector.
+Lists 1-3 were each measured blind, then used to develop it (their misses were read and
+generalised from); list 4 was written last and kept back, and is the measure
+(docs/reliability.md). The bar of the issue, 95% held back, is not met: 70%. The news
+sample is drawn from ../shared/data/vn_news_dev.jsonl.gz, skipped cleanly when absent.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import pytest
 from assistant.answering.injection import is_instruction
 from bench.injection import DATA, LOOKALIKES, NEWS, lines_of, news_sentences, rate
 
-DEVELOPED_ON = ["injections_heldback.txt", "injections_heldback_2.txt"]
-HELD_BACK = "injections_heldback_3.txt"
+DEVELOPED_ON = ["injections_heldback.txt", "injections_heldback_2.txt", "injections_heldback_3.txt"]
+HELD_BACK = "injections_heldback_4.txt"
 
 
 @pytest.mark.parametrize("name", DEVELOPED_ON)
@@ -28,8 +29,8 @@ def test_the_held_back_list_is_recognised_at_the_measured_rate():
     variants = lines_of(DATA / HELD_BACK)
     detected, _ = rate(variants)
     assert len(variants) >= 30
-    # Measured 0.80 before any rule was written for it; docs/reliability.md says so.
-    assert detected >= 0.80
+    # Measured 0.70 (42 of 60), no rule written for it; a guard against losing ground.
+    assert detected >= 0.70
 
 
 def test_ordinary_sentences_that_look_like_orders_are_not_flagged():
