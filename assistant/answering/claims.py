@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from assistant.answering.question import Question, analyse
-from assistant.answering.terms import Term, keyed_positions, text_terms
+from assistant.answering.terms import CLAUSE_BREAK, Term, keyed_positions, text_terms
 from assistant.text.figures import Figure, figure_supported, find_figures
 from assistant.text.lexicon import FUNCTION_WORDS, GENERIC_COUNTERS
 
@@ -33,7 +33,7 @@ MIN_BOUND = 0.25  # share of a figure's words that must surround it in the sourc
 _NEAR = 8  # content words each side that say what a figure counts
 _FAR = 40  # characters a clause break adds to the distance between a word and a figure
 _FRACTION = re.compile(r"\s?/\s?")
-_BREAK = re.compile(r"[,;:()\[\]“”\"–—]|\.\s|\s-\s")
+_BREAK = CLAUSE_BREAK
 
 
 @dataclass(frozen=True)

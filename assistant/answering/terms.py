@@ -22,7 +22,8 @@ from assistant.text.normalize import fold_diacritics
 from assistant.text.quantities import Quantity, find_quantities
 
 _SYLLABLE = re.compile(r"\w+")
-_CLAUSE_BREAK = re.compile(r"[,;:()\[\]“”\"–—]|\.\s|\.$|\s-\s")
+# A comma, semicolon, colon, bracket, quote, dash or full stop between two words.
+CLAUSE_BREAK = re.compile(r"[,;:()\[\]“”\"–—]|\.\s|\.$|\s-\s")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def text_terms(text: str) -> list[Term]:
     """The terms of `text` in order. Offsets index `text`, which should be NFC."""
     quantities = find_quantities(text)
     folded = fold_diacritics(text)
-    breaks = [match.start() for match in _CLAUSE_BREAK.finditer(text)]
+    breaks = [match.start() for match in CLAUSE_BREAK.finditer(text)]
     terms: list[Term] = []
     position = 0
     for quantity in [*quantities, None]:
