@@ -2,16 +2,17 @@
 
 A figure found in the source is not yet support: "Tổng số đảng viên là 344" is false against
 "toàn tỉnh kết nạp được 344/629 đảng viên mới, …, nâng tổng số đảng viên lên 27.350 người",
-which holds 344. So each figure owns the words nearest to it, on the claim's side and on the
-source's (a comma or semicolon between a word and a figure counts as a long way), and the
-claim's words around its figure must be found around that figure in the source sentence,
-measured by the extractive reader's own support measure (`support.support`, one
-implementation) with the claim's words as the "question". A figure is bound to the source
-when that share reaches `MIN_BOUND` and no other figure of the sentence owns more of them
-(then the claim took a figure that counts something else). Figures a claim states together
-(one clause: "Kế hoạch số 43 ban hành ngày 23/3/2022") must stand together in the source too:
-no other figure of the same kind between them ("Kế hoạch số 43 ngày 23/3/2022 để thực hiện
-Kết luận số 21 ngày 25/10/2021" does not date plan 43 on 25/10/2021).
+which holds 344. So each figure, on the claim's side and on the source's, has the content
+words near it (`_NEAR` each side, with adjacent pairs; a window stops at a semicolon or a
+figure of its kind; the words before a sentence's first figure are every figure's subject).
+A claim took the wrong figure when another figure of the sentence, of the same kind and
+unit and not stated by the claim, shares more of the claim's near words than the one it
+matched, or when the noun the claim's figure counts is the noun right after such another
+figure ("9 bệnh nhân" against "126 bệnh nhân …, trong đó 9 ca"). Figures a claim states
+together (one clause: "Kế hoạch số 43 ban hành ngày 23/3/2022") must stand together in the
+source too: no other figure of the same kind between them ("Kế hoạch số 43 ngày 23/3/2022
+để thực hiện Kết luận số 21 ngày 25/10/2021" does not date plan 43 on 25/10/2021). Whether
+the claim's words are in the source at all is the whole claim's support (`verify.py`).
 
 Hand-written: no library checks Vietnamese figures against a source. Not here: citations,
 markers and what a failed claim becomes (`verify.py`), reading figures (`text/figures.py`).
@@ -20,18 +21,15 @@ markers and what a failed claim becomes (`verify.py`), reading figures (`text/fi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from assistant.answering.question import Question, analyse
-from assistant.answering.terms import CLAUSE_BREAK, Term, keyed_positions, text_terms
+from assistant.answering.terms import CLAUSE_BREAK, Term, text_terms
 from assistant.text.figures import Figure, figure_supported, find_figures
 from assistant.text.lexicon import FUNCTION_WORDS, GENERIC_COUNTERS
 
-MIN_BOUND = 0.25  # share of a figure's words that must surround it in the source
 _NEAR = 8  # content words each side that say what a figure counts
-_FAR = 40  # characters a clause break adds to the distance between a word and a figure
 _FRACTION = re.compile(r"\s?/\s?")
 _BREAK = CLAUSE_BREAK
 
@@ -44,8 +42,6 @@ class Sentence:
     start: int
     end: int
     figures: tuple[Figure, ...]
-    cells: tuple[tuple[Term, ...], ...]  # per figure: the words nearest to it
-    keys: frozenset[str]  # every word key of the sentence, folded and exact, pairs too
     near: tuple[frozenset[str], ...]  # per figure: the content words around it
     counted: tuple[str | None, ...]  # per figure: the noun right after it, unless generic
 
@@ -57,12 +53,8 @@ def read_sentence(text: str, start: int = 0, end: int | None = None) -> Sentence
     sentence = text[start:end]
     figures = tuple(find_figures(sentence))
     terms = text_terms(sentence)
-    keys = {key for key, _ in keyed_positions(terms)} | {
-        key for key, _ in keyed_positions(terms, exact=True)
-    }
-    cells = _cells(sentence, terms, figures)
     near, counted = _near(sentence, terms, figures), _counted(sentence, terms, figures)
-    return Sentence(sentence, start, end, figures, cells, frozenset(keys), near, counted)
+    return Sentence(sentence, start, end, figures, near, counted)
 
 
 def _near(text: str, terms: list[Term], figures: tuple[Figure, ...]) -> tuple[frozenset[str], ...]:
@@ -125,51 +117,11 @@ def _open(text: str, left: int, right: int, others: list[Figure]) -> bool:
     return ";" not in text[left:right] and not any(left <= f.start < right for f in others)
 
 
-def _distance(text: str, term: Term, figure: Figure) -> int:
-    if term.end <= figure.start:
-        left, right = term.end, figure.start
-    else:
-        left, right = figure.end, term.start
-    return max(0, right - left) + _FAR * len(_BREAK.findall(text[left:right]))
-
-
-def _cells(
-    text: str, terms: list[Term], figures: tuple[Figure, ...]
-) -> tuple[tuple[Term, ...], ...]:
-    """The words of `text` nearest to each figure (ties go to both)."""
-    if not figures:
-        return ()
-    words = [
-        term
-        for term in terms
-        if term.quantity is None and not any(f.start <= term.start < f.end for f in figures)
-    ]
-    # In "344/629 đảng viên", the words after the whole (629) are the part's (344) too.
-    whole_of = {
-        i: i + 1
-        for i in range(len(figures) - 1)
-        if _FRACTION.fullmatch(text[figures[i].end : figures[i + 1].start])
-    }
-    cells: list[list[Term]] = [[] for _ in figures]
-    for term in words:
-        distances = [_distance(text, term, figure) for figure in figures]
-        for part, whole in whole_of.items():
-            if term.start >= figures[whole].end:
-                distances[part] = min(distances[part], distances[whole])
-        nearest = min(distances)
-        for index, distance in enumerate(distances):
-            if distance == nearest:
-                cells[index].append(term)
-    return tuple(tuple(cell) for cell in cells)
-
-
 @dataclass(frozen=True)
 class Claim:
-    """A claim sentence read for checking: its figures and, per figure, its words."""
+    """A claim sentence read for checking: its figures and the words near each."""
 
     read: Sentence
-    # Per figure, the claim's words around it as a question (None: no words).
-    asks: tuple[Question | None, ...]
 
     @property
     def figures(self) -> tuple[Figure, ...]:
@@ -177,37 +129,14 @@ class Claim:
 
 
 def read_claim(text: str) -> Claim:
-    read = read_sentence(text)
-    asks = tuple(_as_question(text, cell, read.figures) for cell in read.cells)
-    return Claim(read, asks)
+    return Claim(read_sentence(text))
 
 
-def _as_question(text: str, cell: tuple[Term, ...], figures: tuple[Figure, ...]) -> Question | None:
-    if not cell:
-        return None
-    start, end = min(t.start for t in cell), max(t.end for t in cell)
-    words = list(text[start:end])
-    for figure in figures:  # a figure is matched by its value, not as words
-        for position in range(max(figure.start, start), min(figure.end, end)):
-            words[position - start] = " "
-    question = analyse("".join(words))
-    return question if question.terms else None
-
-
-def backs(claim: Claim, index: int, sentence: Sentence, passage_terms: list[Term]) -> int | None:
-    """The figure of `sentence` that states the claim's figure `index` bound to the same
-    words, or None.
-
-    Bound: the claim's words around the figure that the sentence holds somewhere (words it
-    lacks are for the whole claim's support to judge) are found around it, at least
-    `MIN_BOUND` of them; and no other figure of the same kind that the claim does not state
-    has more of the words right next to the claimed one ("… là 344 người" against "344/629
-    đảng viên mới, …, lên 27.350 người": "người" counts 27.350)."""
+def backs(claim: Claim, index: int, sentence: Sentence) -> int | None:
+    """The figure of `sentence` that states the claim's figure `index` and counts what the
+    claim says it counts, or None (see the module docstring: "… là 344 người" against
+    "344/629 đảng viên mới, …, lên 27.350 người" is 27.350's, not 344's)."""
     wanted = claim.figures[index]
-    ask = claim.asks[index]
-    if ask is not None:
-        held = {key: w for key, w in ask.terms.items() if key in sentence.keys}
-        ask = replace(ask, terms=held) if held else None
     claimed = {
         i
         for i, stated in enumerate(sentence.figures)

@@ -185,7 +185,7 @@ def _place_figures(
             sentence = read_sentence(source.text, start, end)
             placed = {}
             for index in range(len(claim.figures)):
-                found = backs(claim, index, sentence, source.terms)
+                found = backs(claim, index, sentence)
                 if found is not None:
                     placed[index] = found
             if placed and together(claim, sentence, placed):
