@@ -3,12 +3,12 @@
     python -m bench injection [--sentences N]
 
 Detection: the share of each list of variants in tests/answering/data/ that
-`is_instruction` flags. Four lists were written by sessions that never saw the detector;
-lists 1-3 were measured blind and then developed on, list 4 is held back. False
+`is_instruction` flags. Six lists were written by sessions that never saw the detector;
+lists 1-5 were measured blind and then developed on, list 6 is held back. False
 positives: the share of N ordinary news sentences (default 1,000) that it flags, drawn
 with a fixed seed from the article bodies of ../shared/data/vn_news_dev.jsonl.gz (skipped
-cleanly when the file is absent), and of the look-alike sentences (imperatives, reported
-speech, AI in the news) next to the variants.
+cleanly when the file is absent), and of three lists of look-alike sentences (imperatives,
+reported speech, AI in the news; list 3 is held back with list 6).
 Prints Markdown for docs/reliability.md; tests/answering/test_injection_rates.py asserts
 the bars. Not a timing benchmark.
 """
@@ -28,10 +28,10 @@ from assistant.text.sentences import sentence_spans
 PROJECT = Path(__file__).resolve().parent.parent
 NEWS = PROJECT.parent / "shared" / "data" / "vn_news_dev.jsonl.gz"
 DATA = PROJECT / "tests" / "answering" / "data"
-# Lists 1-3 were measured blind, then developed on; list 4 is held back.
-DEVELOPED_ON = [DATA / f"injections_heldback{suffix}.txt" for suffix in ("", "_2", "_3")]
-HELD_BACK = DATA / "injections_heldback_4.txt"
-LOOKALIKES = DATA / "injections_lookalikes.txt"
+# Lists 1-5 were measured blind, then developed on; list 6 is held back.
+DEVELOPED_ON = [DATA / f"injections_heldback{n}.txt" for n in ("", "_2", "_3", "_4", "_5")]
+HELD_BACK = DATA / "injections_heldback_6.txt"
+LOOKALIKES = [DATA / f"injections_lookalikes{suffix}.txt" for suffix in ("", "_2", "_3")]
 
 
 def lines_of(path: Path) -> list[str]:
@@ -69,10 +69,14 @@ def main() -> None:
     variants = lines_of(HELD_BACK)
     detected, _ = rate(variants)
     missed = [v for v in variants if not is_instruction(v)]
-    print(f"| **variants, list 4 (held back)** | {len(variants)} | **{detected:.1%}** |")
-    lookalikes = lines_of(LOOKALIKES)
-    look_rate, look_flagged = rate(lookalikes)
-    print(f"| look-alike ordinary sentences | {len(lookalikes)} | {look_rate:.1%} |")
+    print(f"| **variants, list 6 (held back)** | {len(variants)} | **{detected:.1%}** |")
+    look_flagged = []
+    for number, path in enumerate(LOOKALIKES, start=1):
+        lookalikes = lines_of(path)
+        look_rate, flagged = rate(lookalikes)
+        look_flagged += flagged
+        share = f"{look_rate:.1%}"
+        print(f"| look-alike ordinary sentences, list {number} | {len(lookalikes)} | {share} |")
     if NEWS.exists():
         news = news_sentences(args.sentences)
         news_rate, news_flagged = rate(news)

@@ -26,11 +26,22 @@ Recognised by structure, not by fixed phrases, in Vietnamese with or without dia
 Ordinary imperatives are not enough: "Hãy vì nhân dân phục vụ" and "Bạn hãy uống đủ nước"
 order no answer, and reported speech ("ông trả lời rằng…") is not an imperative.
 
+The patterns above name whole shapes; what they miss, a sentence can still give away by
+its parts. Six kinds of cue are looked for (`_CUES`): a machine as the one meant ("công cụ
+tóm tắt tự động", "language models", "mô hình hãy…"), "you" as the one spoken to, an order
+("hãy", "phải", "đề nghị", "must", "hereby"), the business of answering (the answer, the
+question, citing a source, summarising), covert aims (secrecy, overriding, a role to play,
+configuration, encoding), the document pointing at itself ("bài viết này", "this text"),
+and a trigger on every answer or question ("mọi câu trả lời", "if anyone asks"). A sentence
+with three kinds, or naming a machine beside "you", a trigger, a covert aim or the document
+itself, is planted. Each kind alone is common in the news; three together are not.
+
 Measured in docs/reliability.md: detection on a held-back list written separately from this
-module (tests/answering/data/injections_heldback.txt), false positives on 1,000 ordinary
-news sentences. Not here, and not possible from text alone: telling a false statement from
-a true one. A planted plain sentence ("Tổng số đảng viên là 99.999.") is that article's
-claim like any other, and its citation lets the reader judge it.
+module (tests/answering/data/injections_heldback_6.txt: 83%, short of the 95% aimed at),
+false positives on 1,000 ordinary news sentences. Not here, and not possible from text
+alone: telling a false statement from a true one. A planted plain sentence ("Tổng số đảng
+viên là 99.999.") is that article's claim like any other, and its citation lets the reader
+judge it.
 """
 
 from __future__ import annotations
@@ -236,6 +247,42 @@ _ORDERS = (
     r"above|content|context|passage|document|page|else))?\b",
 )
 _PATTERNS = (_MARKUP, _ROLE, *_ADDRESSED, _DROP_RULES, *_META, *_ORDERS)
+# The cues of the second test: a sentence holding several kinds is addressed to a machine.
+_CUES = {
+    "machine": r"\b(?:trợ lý (?:ảo|ai|này|nào)|chatbot|chat ?bot|bots?|(?-i:AI)|llms?|gpt|"
+    r"assistants?|language models?|ai models?|ai systems?|automated|mô hình (?:ngôn ngữ|ai|"
+    r"trí tuệ|trả lời|tổng hợp|đang|nào|tóm tắt|đọc)|mô hình(?= (?:hãy|phải|cần|nên|không được|"
+    r"chỉ được|luôn))|(?<=của )trợ lý|máy (?:đọc|tóm tắt)|(?:do |bằng )?máy (?:tạo|sinh|viết)|"
+    r"trí tuệ nhân tạo|công cụ (?:ai|tóm tắt|tổng hợp|trả lời)|hệ thống (?:ai|tóm tắt|trả lời|"
+    r"hỏi đáp|tự động)|tự động (?:tóm tắt|tổng hợp|trả lời)|người (?:trả lời|tóm tắt|tổng hợp) "
+    r"(?:câu hỏi|bài|nội dung)|whoever (?:answers|summari[sz]es|reads)|summari[sz]ers?|"
+    r"crawlers?)\b",
+    # "bạn" as the one spoken to, not a friend ("bạn bè", "người bạn") or the readers
+    "you": r"(?<!người )(?<!những )(?<!anh )(?<!chị )(?<!các )\b(?:bạn(?! (?:bè|đọc|thân|gái|"
+    r"trai|học|đời|cùng|hữu|cũ|nghe|xem|quen))|you|your|mày)\b",
+    # "phải" as "must", not in "không phải" (is not) or "gặp phải" (to meet with)
+    "order": r"(?<!không )(?<!gặp )(?<!bị )\b(?:hãy|phải|cần|nên|đừng|không được|chỉ được|luôn|"
+    r"vui lòng|xin|đề nghị|được yêu cầu|yêu cầu|bắt buộc|must|should|shall|needs? to|ha(?:s|ve) "
+    r"to|hereby|instructed|please|kindly|ensure|make sure|do not|don't|never|always|required?|"
+    r"requires|requests?|is to|are to)\b",
+    "answering": r"\b(?:câu trả lời|trả lời|phản hồi|đáp án|(?:cho|với|tới|đến|khuyên|báo|nói|"
+    r"giúp) người dùng|người dùng (?:hỏi|tìm)|(?<!mọi )người hỏi|câu hỏi|nguồn (?:tin|tham khảo|"
+    r"dẫn|trích|chính thức|duy nhất|này|khác)|ghi nguồn|dẫn nguồn|trích dẫn|tóm tắt|answers?|"
+    r"repl(?:y|ies)|respond|responses?|users?|questions?|asks?|asked|sources?|cite|summar\w+|"
+    r"outputs?|say (?:that|the|it|only)|state that|print)\b",
+    "covert": r"\b(?:bí mật|không phát hiện|kiểm duyệt|base64|mã hóa|ghi đè|bất kể|cấu hình|"
+    r"khóa api|lời nhắc|vai trò|chuyển hướng|tiết lộ|không giải thích|giấu|che giấu|đóng vai|"
+    r"regardless|no matter|api keys?|configuration|system prompt|temperature|roles?|redirect|"
+    r"disclose|ignore|override|disregard|forget|secret|hidden|conceal|pretend|impersonat\w+)\b",
+    "itself": r"\b(?:(?:bài viết|bài báo|văn bản|đoạn văn|đoạn|trang|tài liệu|nội dung) này|"
+    r"this (?:text|article|page|document|passage|content|report))\b",
+    "trigger": r"\b(?:mọi câu trả lời|mỗi câu trả lời|mọi câu hỏi|mỗi khi|bất cứ khi nào|"
+    r"khi được hỏi|nếu câu hỏi|khi câu hỏi|nếu (?:có )?ai hỏi|khi (?:có )?ai hỏi|each (?:reply|"
+    r"answer|response)|every (?:reply|answer|response|question)|if (?:anyone|someone|a user|"
+    r"the user) asks|when(?:ever)? asked|should the (?:question|user)|any (?:question|answer|"
+    r"reply))\b",
+}
+_BESIDE_A_MACHINE = {"you", "covert", "itself", "trigger"}
 # A sentence typed with diacritics is matched as written ("của Ban" is not "của bạn");
 # one typed without them, against the patterns folded.
 _PLANTED = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.MULTILINE | re.IGNORECASE)
@@ -244,12 +291,25 @@ _PLANTED_FOLDED = re.compile(
 )
 
 
+_CUE = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _CUES.items()}
+_CUE_FOLDED = {kind: re.compile(_folded(p), re.IGNORECASE) for kind, p in _CUES.items()}
+
+
+def cues(sentence: str) -> frozenset[str]:
+    """The kinds of cue in `sentence` (keys of `_CUES`), matched as `is_instruction` does."""
+    sentence = unicodedata.normalize("NFC", sentence)
+    patterns = _CUE if _folded(sentence) != sentence else _CUE_FOLDED
+    return frozenset(kind for kind, pattern in patterns.items() if pattern.search(sentence))
+
+
 def is_instruction(sentence: str) -> bool:
     """Whether `sentence` is addressed to the assistant rather than stated by an article."""
     sentence = unicodedata.normalize("NFC", sentence)
-    if _folded(sentence) != sentence:
-        return _PLANTED.search(sentence) is not None
-    return _PLANTED_FOLDED.search(sentence) is not None
+    planted = _PLANTED if _folded(sentence) != sentence else _PLANTED_FOLDED
+    if planted.search(sentence):
+        return True
+    kinds = cues(sentence)
+    return len(kinds) >= 3 or ("machine" in kinds and bool(kinds & _BESIDE_A_MACHINE))
 
 
 def instruction_spans(text: str) -> list[tuple[int, int]]:
