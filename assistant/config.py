@@ -225,6 +225,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         5_000_000, ge=1, description="Article files larger than this are rejected unread."
     )
+    allow_outside_links: bool = Field(
+        False,
+        description="Read article files and folders reached through symbolic links whose "
+        "target is outside the corpus folder (kernel file systems are never read).",
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)

@@ -109,6 +109,14 @@ def parse_txt(text: str, name: str) -> ParsedArticle:
     return ParsedArticle(title, author, parse_date(date_text, name), body, time=time)
 
 
+def _yaml_reason(error: yaml.YAMLError) -> str:
+    """A YAML error in one line: what is wrong and where (PyYAML's own text spans lines)."""
+    problem = getattr(error, "problem", None) or str(error).strip().splitlines()[0]
+    mark = getattr(error, "problem_mark", None)
+    # The front matter starts on the file's second line, after "---".
+    return f"{problem} (line {mark.line + 2})" if mark is not None else str(problem)
+
+
 def parse_markdown(text: str, name: str) -> ParsedArticle:
     """Markdown with optional YAML front matter; else the first `# heading` is the title."""
     meta: dict = {}
@@ -117,7 +125,13 @@ def parse_markdown(text: str, name: str) -> ParsedArticle:
         try:
             loaded = yaml.safe_load(match["yaml"]) or {}
         except yaml.YAMLError as error:
-            raise ArticleError(f"{name}: the YAML front matter is not valid: {error}") from error
+            reason = _yaml_reason(error)
+            raise ArticleError(f"{name}: the YAML front matter is not valid: {reason}") from error
+        except ValueError as error:  # a YAML date that is no date: 2022-02-30
+            reason = f"holds an impossible value ({error})"
+            raise ArticleError(f"{name}: the front matter {reason}") from error
+        except RecursionError:
+            raise ArticleError(f"{name}: the front matter is nested too deeply to read") from None
         if not isinstance(loaded, dict):
             raise ArticleError(f"{name}: the front matter must be a mapping of fields")
         meta, text = loaded, text[match.end() :]

@@ -1,9 +1,17 @@
 """Reading the corpus folder into `Article` records.
 
-One bad file never stops the others: it is reported in `CorpusScan.rejected` with a message
-that names it, and an empty file is listed in `skipped`. Files over the size limit are
-refused from their size alone, before being read, and no read goes past the limit. Hidden
-files and folders are ignored. `find_article_file` maps an article id back to its file.
+One bad file never stops the others: whatever goes wrong while reading or parsing it (a
+parser's own exception included), it is reported in `CorpusScan.rejected` with a one-line
+message that names it, and an empty file is listed in `skipped`. Files over the size limit
+are refused from their size alone, before being read, and no read goes past the limit.
+Hidden files and folders are ignored.
+
+The corpus boundary: a file or folder reached through a symlink whose target lies outside
+the corpus folder is rejected by name unless `allow_outside_links` is set; anything that is
+not a regular file (FIFOs, devices, sockets) and anything under /proc, /sys or /dev is
+never read, even when a link allows it. A file name that is not valid UTF-8, or that holds
+control characters (a newline, an escape sequence), is rejected by name, shown with those
+bytes escaped (`t\\xean.txt`). `find_article_file` maps an article id back to its file.
 
 Not here: what to do with the articles (indexing decides), watching the folder.
 """
@@ -11,10 +19,12 @@ Not here: what to do with the articles (indexing decides), watching the folder.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from assistant.corpus.article import Article, article_id_for, content_hash
 from assistant.corpus.parsing import ParsedArticle, parse_html, parse_markdown, parse_txt
@@ -80,12 +90,17 @@ def parse_article_bytes(data: bytes, relative_path: Path) -> Article:
 def read_article(path: Path, corpus_dir: Path, max_bytes: int) -> Article:
     """Read and parse the article file at `path` (inside `corpus_dir`).
 
-    At most `max_bytes + 1` bytes are ever read, even from a file that grows after its size
-    was checked (a copy still in progress), so memory stays bounded by the limit.
+    What `path` is (or links to) is checked before it is opened: a FIFO or device is
+    refused, never waited on, and a file over the limit is refused from its size alone. At
+    most `max_bytes + 1` bytes are ever read, even from a file that grows after its size was
+    checked (a copy still in progress), so memory stays bounded by the limit.
     """
     relative = path.relative_to(corpus_dir)
-    name = relative.as_posix()
-    size = path.stat().st_size
+    name = display_name(relative)
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise ArticleError(f"{name}: {_kind(status.st_mode)}, not a regular file; not read")
+    size = status.st_size
     if size > max_bytes:
         raise ArticleError(
             f"{name}: {size:,} bytes is over the {max_bytes:,}-byte limit "
@@ -102,13 +117,122 @@ def read_article(path: Path, corpus_dir: Path, max_bytes: int) -> Article:
     return parse_article_bytes(data, relative)
 
 
-def article_files(corpus_dir: Path) -> Iterator[Path]:
-    """Article files under `corpus_dir`, sorted, skipping hidden files and folders."""
-    for path in sorted(corpus_dir.rglob("*")):
-        relative = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+def display_name(relative: PurePath) -> str:
+    """`relative` as one printable line: bytes that are not UTF-8 and control characters
+    (a newline, an escape sequence) escaped as `\\xNN`."""
+    text = os.fsencode(relative.as_posix()).decode("utf-8", "backslashreplace")
+    return "".join(
+        f"\\x{ord(char):02x}" if unicodedata.category(char) == "Cc" else char for char in text
+    )
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def _kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+# Kernel file systems: their "files" change on every read and are never articles.
+_SPECIAL_ROOTS = tuple(Path(root) for root in ("/proc", "/sys", "/dev"))
+
+
+def _outside(target: Path, root: Path) -> bool:
+    return not target.is_relative_to(root)
+
+
+def _entry_problem(path: Path, root: Path, allow_outside_links: bool) -> str | None:
+    """Why the candidate `path` (a file or folder in the walk) must not be read, if it must not."""
+    relative = path.relative_to(root)
+    name = display_name(relative)
+    try:
+        relative.as_posix().encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{name}: the file name is not valid UTF-8; rename it (e.g. with convmv)"
+    if _has_control(relative.as_posix()):
+        return f"{name}: the file name holds control characters (shown as \\xNN); rename it"
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return f"{name}: a broken symbolic link (or a loop of links)"
+    if any(target.is_relative_to(special) for special in _SPECIAL_ROOTS):
+        return f"{name}: links to {target}, a kernel file system; never read"
+    if _outside(target, root) and not allow_outside_links:
+        return (
+            f"{name}: links to {target}, outside the corpus folder; copy the file in, or set "
+            "ASSISTANT_ALLOW_OUTSIDE_LINKS=true to follow such links"
+        )
+    return None
+
+
+def _special_problem(path: Path, root: Path) -> str | None:
+    """Why `path` (or what it links to) is not a regular file, without opening it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # gone or unreadable: read_article says which, by name
+    if stat.S_ISREG(mode):
+        return None
+    return f"{display_name(path.relative_to(root))}: {_kind(mode)}, not a regular file; not read"
+
+
+def corpus_entries(
+    corpus_dir: Path, allow_outside_links: bool = False
+) -> Iterator[tuple[Path, str | None]]:
+    """Every candidate article file under `corpus_dir`, sorted, with why it is refused (or None).
+
+    Hidden files and folders and unsupported suffixes are left out silently; what is
+    refused, by name, is anything named like an article that must not be read (a link out
+    of the corpus, an odd name, a FIFO). Folder links are followed only when allowed, or
+    when they stay inside the corpus and lead to a folder not read yet.
+    """
+    root = corpus_dir.resolve()
+    seen = {root}
+
+    def walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
+        try:
+            children = sorted(folder.iterdir())
+        except OSError as error:
+            name = display_name(folder.relative_to(root)) if folder != root else str(folder)
+            yield folder, f"{name}: cannot list the folder ({error.strerror})"
+            return
+        for path in children:
+            if path.name.startswith("."):
+                continue
+            problem = _entry_problem(path, root, allow_outside_links)
+            if path.is_dir():
+                if problem is not None:
+                    yield path, problem
+                    continue
+                real = path.resolve()
+                if real in seen:
+                    continue  # a link back into a folder already read (or a loop)
+                seen.add(real)
+                yield from walk(path)
+            elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+                yield path, problem or _special_problem(path, root)
+
+    # Files are walked under the corpus path as given, so relative names stay as listed.
+    for path, problem in walk(root):
+        yield corpus_dir / path.relative_to(root), problem
+
+
+def article_files(corpus_dir: Path, allow_outside_links: bool = False) -> Iterator[Path]:
+    """Article files under `corpus_dir` that may be read, sorted, hidden ones skipped."""
+    for path, problem in corpus_entries(corpus_dir, allow_outside_links):
+        if problem is None:
             yield path
 
 
@@ -128,31 +252,50 @@ def find_article_file(corpus_dir: Path, article_id: str) -> Path | None:
     return None
 
 
-def scan_corpus(corpus_dir: Path, max_bytes: int) -> CorpusScan:
+def _one_line(error: BaseException) -> str:
+    """`error` as a short single line: its type and the first line of its message."""
+    message = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def scan_corpus(corpus_dir: Path, max_bytes: int, allow_outside_links: bool = False) -> CorpusScan:
     """Read every article file under `corpus_dir`; problems are collected, not raised."""
     if not corpus_dir.is_dir():
-        raise ArticleError(f"corpus folder {corpus_dir} does not exist")
+        what = "is not a folder" if corpus_dir.exists() else "does not exist"
+        raise ArticleError(f"corpus folder {corpus_dir} {what}")
     scan = CorpusScan()
     seen: dict[str, str] = {}
-    for path in article_files(corpus_dir):
-        name = path.relative_to(corpus_dir).as_posix()
+    for path, problem in corpus_entries(corpus_dir, allow_outside_links):
+        relative = path.relative_to(corpus_dir)
+        # Rejections are keyed like article ids (NFC), so an unreadable file keeps its
+        # indexed version whatever the Unicode form of its name.
+        name = display_name(relative)
+        key = unicodedata.normalize("NFC", name)
+        if problem is not None:
+            scan.rejected.append((key, problem))
+            continue
         try:
             article = read_article(path, corpus_dir, max_bytes)
         except EmptyArticle as empty:
             log.warning("skipped %s", empty)
-            scan.skipped.append((name, str(empty)))
+            scan.skipped.append((key, str(empty)))
             continue
         except ArticleError as error:
-            scan.rejected.append((name, str(error)))
+            scan.rejected.append((key, str(error)))
             continue
         except OSError as error:
-            scan.rejected.append((name, f"{name}: cannot read ({error.strerror})"))
+            why = error.strerror or _one_line(error)
+            scan.rejected.append((key, f"{name}: cannot read ({why})"))
+            continue
+        except Exception as error:  # one file's failure, whatever it is, must not stop the rest
+            log.debug("rejected %s", name, exc_info=True)
+            scan.rejected.append((key, f"{name}: cannot be parsed ({_one_line(error)})"))
             continue
         if article.id in seen:
             # Two file names that differ only in Unicode form (NFC/NFD) name one article.
             scan.rejected.append(
                 (
-                    name,
+                    key,
                     f"{name}: same article id as {seen[article.id]} (the same name in "
                     "another Unicode form, NFC/NFD); keep one of the two files",
                 )

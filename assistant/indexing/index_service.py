@@ -136,7 +136,8 @@ class IndexService:
             lock.release()
 
     def scan(self) -> CorpusScan:
-        return scan_corpus(self.settings.corpus, self.settings.max_file_bytes)
+        settings = self.settings
+        return scan_corpus(settings.corpus, settings.max_file_bytes, settings.allow_outside_links)
 
     def _indexed(self) -> tuple[str | None, dict[str, ManifestEntry], str | None]:
         """Collection, manifest entries and last update of this model (empty if never built)."""
