@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -21,14 +22,30 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, IndexStoreError
 
-err = Console(stderr=True, soft_wrap=True)  # a log file gets whole lines, not 80 columns
-out = Console(soft_wrap=True)
+# A log file gets whole lines, not 80 columns; ":x:" in an article is text, not an emoji.
+err = Console(stderr=True, soft_wrap=True, emoji=False)
+out = Console(soft_wrap=True, emoji=False)
+
+
+def plain(value: object) -> str:
+    """Text from outside (articles, file names, messages) with its control characters, ANSI
+    escapes among them, shown as `\\xNN`; newlines and tabs are kept."""
+    return "".join(
+        char if char in "\n\t" or unicodedata.category(char) != "Cc" else f"\\x{ord(char):02x}"
+        for char in str(value)
+    )
+
+
+def shown(value: object) -> str:
+    """`plain(value)` with rich markup escaped: `[b]` and `[/i]` in an article are text."""
+    return escape(plain(value))
 
 
 class _Group(click.Group):
@@ -38,7 +55,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except AssistantError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(plain(error)) from None
 
 
 def _paths_options(command: Callable) -> Callable:
@@ -106,7 +123,7 @@ def models_fetch(settings: Settings, force: bool, llm: bool) -> None:
     with _progress() as progress:
         report = _stage_reporter(progress)
         path = fetch_model(spec, settings.models_dir, progress=report, force=force)
-    err.print(f"[green]ok[/] {spec.model_id} verified in {path}")
+    err.print(f"[green]ok[/] {spec.model_id} verified in {shown(path)}")
     if settings.embedding.variant == "int8":
         from assistant.indexing.onnx_export import export_int8
 
@@ -229,11 +246,14 @@ def _run_update(action: Callable, as_json: bool) -> None:
             f"in {summary['seconds']} s"
         )
     for _, why in result.rejected:
-        err.print(f"[red]rejected[/] {why}", markup=True, highlight=False)
+        err.print(f"[red]rejected[/] {shown(why)}", highlight=False)
     for _, why in result.skipped:
-        err.print(f"[yellow]skipped[/] {why}", highlight=False)
+        err.print(f"[yellow]skipped[/] {shown(why)}", highlight=False)
     for name, why in result.failed:
-        err.print(f"[red]failed[/] {name}: {why} (its previous version stays searchable)")
+        err.print(
+            f"[red]failed[/] {shown(name)}: {shown(why)} (its previous version stays searchable)",
+            highlight=False,
+        )
     if result.failed:
         sys.exit(1)
 
@@ -270,8 +290,9 @@ def index_status(settings: Settings, as_json: bool) -> None:
         click.echo(json.dumps(asdict(status), ensure_ascii=False, indent=2))
         return
     pending = {kind: len(ids) for kind, ids in status.pending.items() if ids}
-    out.print(f"index       {status.index_dir}")
-    out.print(f"model       {status.model} (collection {status.collection or 'not built yet'})")
+    out.print(f"index       {shown(status.index_dir)}", highlight=False)
+    collection = shown(status.collection or "not built yet")
+    out.print(f"model       {shown(status.model)} (collection {collection})", highlight=False)
     out.print(f"articles    {status.articles}")
     out.print(f"chunks      {status.chunks}")
     out.print(f"last update {status.last_update or 'never'}")
@@ -280,7 +301,7 @@ def index_status(settings: Settings, as_json: bool) -> None:
         f"pending     {changes or 'none'}" + (" (run `assistant index update`)" if changes else "")
     )
     for _, why in status.rejected:
-        out.print(f"[red]unreadable[/] {why}", highlight=False)
+        out.print(f"[red]unreadable[/] {shown(why)}", highlight=False)
 
 
 def _local_index_service(settings: Settings, verb: str) -> Any:
@@ -367,12 +388,13 @@ def search(settings: Settings, query: str, k: int, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for rank, passage in enumerate(passages, 1):
+        where = f"{shown(passage.article_id)}, {shown(passage.date or 'no date')}"
         out.print(
-            f"[bold]{rank}. {passage.title}[/] ({passage.article_id}, {passage.date or 'no date'})"
+            f"[bold]{rank}. {shown(passage.title)}[/] ({where})"
             f"  score {passage.score:.3f}  chars {passage.start}-{passage.end}",
             highlight=False,
         )
-        out.print(passage.text, highlight=False, markup=False)
+        out.print(plain(passage.text), highlight=False, markup=False)
         out.print()
 
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from assistant.answering.compose import display_date
 from assistant.answering.types import Answer
-from assistant.cli import _paths_options, cli, err, out
+from assistant.cli import _paths_options, cli, err, out, shown
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigError, QuestionError
 
@@ -46,23 +46,23 @@ def _build(settings: Settings, llm: str | None, k: int | None) -> Any:
 
 
 def render(answer: Answer) -> None:
-    """Print an answer and its sources for a person at a terminal."""
+    """Print an answer and its sources for a person at a terminal (article text as text)."""
     style = "yellow" if answer.abstained else "bold"
-    out.print(f"[{style}]{answer.text}[/]", highlight=False)
+    out.print(f"[{style}]{shown(answer.text)}[/]", highlight=False)
     for note in answer.notes:
-        out.print(f"[yellow]Lưu ý:[/] {note}", highlight=False)
+        out.print(f"[yellow]Lưu ý:[/] {shown(note)}", highlight=False)
     if answer.citations:
         out.print("\n[bold]Nguồn[/]")
     for citation in answer.citations:
         byline = " · ".join(part for part in (display_date(citation.date), citation.author) if part)
-        out.print(f"[{citation.n}] {citation.title} ({byline})", highlight=False)
+        out.print(f"\\[{citation.n}] {shown(citation.title)} ({shown(byline)})", highlight=False)
         where = (
             f"ký tự {citation.start}–{citation.end}"
             if citation.start is not None
             else f"thông tin bài viết: {citation.field}"
         )
-        out.print(f"    [dim]{citation.article_id}, {where}[/]", highlight=False)
-        out.print(f"    “{citation.quote}”", highlight=False)
+        out.print(f"    [dim]{shown(citation.article_id)}, {shown(where)}[/]", highlight=False)
+        out.print(f"    “{shown(citation.quote)}”", highlight=False)
 
 
 @cli.command("ask")
@@ -143,7 +143,7 @@ def _run_batch(assistant: Any, lines: TextIO) -> int:
         except AssistantError as error:
             failures += 1
             row["error"] = str(error)
-            err.print(f"[red]error[/] {error}", highlight=False)
+            err.print(f"[red]error[/] {shown(error)}", highlight=False)
         click.echo(json.dumps(row, ensure_ascii=False))
         sys.stdout.flush()
     return failures
@@ -177,7 +177,7 @@ def chat(settings: Settings, llm: str | None, k: int | None) -> None:
         try:
             _chat_turn(session, question)
         except AssistantError as error:  # one bad turn does not end the conversation
-            err.print(f"[red]{error}[/]", highlight=False)
+            err.print(f"[red]{shown(error)}[/]", highlight=False)
 
 
 def _chat_turn(session: Any, question: str) -> None:
@@ -191,4 +191,4 @@ def _chat_turn(session: Any, question: str) -> None:
             out.print()
         else:
             streamed = True
-            out.print(f"[dim]{event}[/]", end="", highlight=False)
+            out.print(f"[dim]{shown(event)}[/]", end="", highlight=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from assistant.cli import _paths_options, _progress, cli, err, out
+from assistant.cli import _paths_options, _progress, cli, err, out, shown
 from assistant.cli_ask import _LLM_CHOICES, _adjusted
 from assistant.config import Settings
 from assistant.errors import SuiteError
@@ -88,14 +88,17 @@ def eval_run(
     json_path, md_path = write_reports(
         report, stem.with_suffix("") if stem.suffix in (".json", ".md") else stem
     )
-    err.print(f"reports: {json_path}, {md_path}", highlight=False)
+    err.print(f"reports: {shown(json_path)}, {shown(md_path)}", highlight=False)
     if before is not None:
         _print_changes(changes(before, report), baseline)
     failed = [run for run in runs if not run.passed]
     for run in failed:
-        err.print(f"[red]FAILED[/] {run.suite.name}: {'; '.join(run.missed)}", highlight=False)
+        err.print(
+            f"[red]FAILED[/] {shown(run.suite.name)}: {shown('; '.join(run.missed))}",
+            highlight=False,
+        )
         names = ", ".join(run.summary.failed) or "none"
-        err.print(f"  failing cases: {names}", highlight=False)
+        err.print(f"  failing cases: {shown(names)}", highlight=False)
     if failed:
         raise SystemExit(EXIT_THRESHOLD_MISSED)
 
@@ -130,15 +133,16 @@ def _run_one(suite, settings: Settings, index_dir: Path | None, k: int | None):
 
 
 def _print_run(run) -> None:
-    table = Table(title=f"{run.suite.name} ({len(run.results)} cases)", title_justify="left")
+    title = f"{shown(run.suite.name)} ({len(run.results)} cases)"
+    table = Table(title=title, title_justify="left")
     for column in ("case", "ok", "expected", "got", "gold", "ms"):
         table.add_column(column, overflow="fold")
     for r in run.results:
         expected = "(abstain)" if r.should_abstain else "; ".join(r.expected)
-        got = f"[red]error: {r.error}[/]" if r.error else (r.short_answer or r.got)
+        got = f"[red]error: {shown(r.error)}[/]" if r.error else shown(r.short_answer or r.got)
         rank = (str(r.gold_rank) if r.gold_rank else "miss") if r.gold_article else ""
         ok = "[green]✓[/]" if r.correct else "[red]✗[/]"
-        table.add_row(r.id, ok, expected, got, rank, f"{r.latency_ms:.0f}")
+        table.add_row(shown(r.id), ok, shown(expected), got, rank, f"{r.latency_ms:.0f}")
     out.print(table)
     s = run.summary
 
@@ -147,7 +151,9 @@ def _print_run(run) -> None:
 
     p95 = s.latency_ms.get("all", {}).get("p95", 0)
     p50 = s.latency_ms.get("all", {}).get("p50", 0)
-    verdict = "[green]passed[/]" if run.passed else f"[red]FAILED[/] ({'; '.join(run.missed)})"
+    verdict = (
+        "[green]passed[/]" if run.passed else f"[red]FAILED[/] ({shown('; '.join(run.missed))})"
+    )
     out.print(
         f"accuracy {rate(s.accuracy)} · answerable right {rate(s.answer_accuracy)} · "
         f"must-abstain abstained {rate(s.abstention)} · "
@@ -166,12 +172,13 @@ def _print_run(run) -> None:
 
 def _print_changes(found, baseline: Path) -> None:
     if not found:
-        out.print(f"No case changed since {baseline}.", highlight=False)
+        out.print(f"No case changed since {shown(baseline)}.", highlight=False)
         return
-    out.print(f"Changes since {baseline}:", highlight=False)
+    out.print(f"Changes since {shown(baseline)}:", highlight=False)
     for change in found:
         colour = {"newly failing": "red", "newly passing": "green"}.get(change.change, "yellow")
-        out.print(f"  [{colour}]{change.change}[/] {change.suite}/{change.case}", highlight=False)
+        case = shown(f"{change.suite}/{change.case}")
+        out.print(f"  [{colour}]{change.change}[/] {case}", highlight=False)
 
 
 @eval_group.command("list")
@@ -193,13 +200,13 @@ def eval_list(folders: tuple[Path, ...]) -> None:
             suite = load_suite(path)
         except SuiteError as error:
             invalid += 1
-            table.add_row("[red]invalid[/]", str(path), "", "", str(error))
+            table.add_row("[red]invalid[/]", shown(path), "", "", shown(error))
             continue
         gates = ", ".join(
             f"{k} {v}" for k, v in suite.thresholds.model_dump(exclude_none=True).items()
         )
         corpus = str(suite.corpus) if suite.corpus else "(the configured index)"
-        table.add_row(suite.name, str(path), str(len(suite.cases)), corpus, gates)
+        table.add_row(shown(suite.name), shown(path), str(len(suite.cases)), shown(corpus), gates)
     out.print(table)
     if invalid:
         raise SystemExit(EXIT_CANNOT_RUN)
@@ -225,10 +232,10 @@ def eval_import_squad(source: Path, out_dir: Path, name: str | None, limit: int 
     except SuiteError as error:
         raise _CannotRun(str(error)) from None
     for why in report.skipped:
-        err.print(f"[yellow]skipped[/] {why}", highlight=False)
+        err.print(f"[yellow]skipped[/] {shown(why)}", highlight=False)
     out.print(
-        f"{report.suite}: {report.cases} cases ({report.impossible} unanswerable) over "
-        f"{report.articles} articles in {report.suite.parent / 'corpus'}",
+        f"{shown(report.suite)}: {report.cases} cases ({report.impossible} unanswerable) over "
+        f"{report.articles} articles in {shown(report.suite.parent / 'corpus')}",
         highlight=False,
     )
-    out.print(f"run it with: assistant eval run {report.suite}", highlight=False)
+    out.print(f"run it with: assistant eval run {shown(report.suite)}", highlight=False)
