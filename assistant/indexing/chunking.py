@@ -2,7 +2,8 @@
 
 Chunks are packed from whole paragraphs; a paragraph longer than the limit is packed from
 whole sentences (with `overlap_sentences` repeated), and only a single over-long sentence
-is cut, at a space, so `27.350`, `78,56%` and `23/3/2022` are never split. A heading-like
+is cut, at a space, so `27.350`, `78,56%` and `23/3/2022` are never split; a run with no
+space at all (a 200 KB line) is cut without one, so no chunk is ever over the limit. A heading-like
 line that would end a chunk moves to the next one, next to the text it introduces.
 
 Each node's text is exactly `article.body[start:end]`, and the offsets are kept in the node
@@ -66,14 +67,28 @@ def _is_heading(text: str, span: Span) -> bool:
 
 
 def _cut_long_sentence(text: str, span: Span, max_chars: int) -> list[Span]:
+    """A sentence over the limit in pieces of at most `max_chars`: cut at the last space
+    that fits; a run with no space (a pasted URL, a 200 KB line) is cut between two
+    characters that are not both letters or digits if one lies in the last half of the
+    window, else at the limit itself."""
     pieces, start = [], span[0]
     while span[1] - start > max_chars:
-        cut = text.rfind(" ", start + 1, start + max_chars)
-        cut = cut if cut > start else text.find(" ", start + max_chars)
-        if cut == -1 or cut >= span[1]:
-            break
+        limit = start + max_chars
+        space = text.rfind(" ", start + 1, limit + 1)
+        if space > start:
+            pieces.append((start, space))
+            start = space + 1
+            continue
+        cut = next(
+            (
+                at
+                for at in range(limit, start + max_chars // 2, -1)
+                if not (text[at - 1].isalnum() and text[at].isalnum())
+            ),
+            limit,
+        )
         pieces.append((start, cut))
-        start = cut + 1
+        start = cut
     pieces.append((start, span[1]))
     return pieces
 

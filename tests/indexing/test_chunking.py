@@ -6,6 +6,8 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from llama_index.core.schema import MetadataMode
 
 from assistant.corpus.article import Article, content_hash
@@ -98,3 +100,27 @@ def test_chunk_ids_are_deterministic_per_version(tmp_path: Path) -> None:
     other = [n.node_id for n in VietnameseChunker()([article_document(article, "v2")])]
     assert first == again
     assert not set(first) & set(other)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("aăâđ0123456789 .,;:!?/%\n-"), max_size=3000)
+    | st.builds(lambda n: "x" * n, st.integers(0, 5000)),
+    max_chars=st.integers(20, 500),
+)
+def test_no_chunk_is_ever_over_the_limit(text: str, max_chars: int) -> None:
+    # A 200 KB line without spaces used to become one 204,800-character chunk (issue 16).
+    spans = chunk_spans(text, max_chars)
+    assert all(0 <= start < end <= len(text) for start, end in spans)
+    assert all(end - start <= max_chars for start, end in spans)
+    assert [start for start, _ in spans] == sorted(start for start, _ in spans)
+
+
+def test_a_long_line_without_spaces_is_cut_at_the_limit() -> None:
+    spans = chunk_spans("x" * 204_800, 400)
+    assert len(spans) == 512 and {end - start for start, end in spans} == {400}
+    url = "Xem https://ví-dụ.vn/" + "tin/" * 300 + " hôm nay."
+    pieces = [url[a:b] for a, b in chunk_spans(url, 100)]
+    assert all(len(piece) <= 100 for piece in pieces)
+    # cut beside a "/", never inside a word
+    assert all(not (a[-1].isalnum() and b[0].isalnum()) for a, b in pairwise(pieces[1:-1]))
