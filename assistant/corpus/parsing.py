@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from assistant.corpus.html_text import extract_html
+from assistant.corpus.html_text import HtmlTooDeep, extract_html
 from assistant.errors import ArticleError
 from assistant.text.normalize import fold_diacritics, normalize_inline, normalize_text
 
@@ -149,7 +149,10 @@ def parse_markdown(text: str, name: str) -> ParsedArticle:
 
 def parse_html(html: str, name: str) -> ParsedArticle:
     """An HTML page: its visible text; title, author and date from the usual tags."""
-    page = extract_html(html)
+    try:
+        page = extract_html(html)
+    except HtmlTooDeep as error:
+        raise ArticleError(f"{name}: the HTML is not an article page ({error})") from error
     # Normalised first: an <h1> broken over source lines must still match its repeat.
     title = normalize_inline(page.title)
     body = normalize_text(strip_trailing_boilerplate(normalize_text(page.body), title))

@@ -142,3 +142,20 @@ def test_a_corpus_path_naming_a_file_says_so(tmp_path: Path) -> None:
     path = write(tmp_path, "bài.txt", ARTICLE)
     with pytest.raises(ArticleError, match="is not a folder"):
         scan_corpus(path, LIMIT)
+
+
+def test_html_nested_too_deep_is_rejected_by_name_and_a_long_page_is_read(tmp_path: Path) -> None:
+    deep = "<h1>Tiêu đề</h1>" + "<div>" * 20_000 + "Thân bài." + "</div>" * 20_000
+    write(tmp_path, "sâu.html", deep)
+    # 20,000 paragraphs side by side, and 20,000 left open as old sites do: both are pages.
+    write(tmp_path, "dài.html", "<h1>Tiêu đề</h1>" + "<p>Một câu.</p>" * 20_000)
+    write(tmp_path, "mở.html", "<h1>Tiêu đề</h1>" + "<p>Một câu." * 20_000)
+    scan = scan_corpus(tmp_path, 10_000_000)
+    assert scan.rejected == [
+        (
+            "sâu.html",
+            "sâu.html: the HTML is not an article page (elements nested more than 500 levels deep)",
+        )
+    ]
+    for article in scan.articles:
+        assert article.body.count("Một câu.") == 20_000
