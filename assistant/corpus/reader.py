@@ -18,11 +18,12 @@ Not here: what to do with the articles (indexing decides), watching the folder.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -44,6 +45,17 @@ _PARSERS: dict[str, Callable[[str, str], ParsedArticle]] = {
 SUPPORTED_SUFFIXES = tuple(_PARSERS)
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """A file as it was when its article was read: size and mtime, then the sha256 of its
+    bytes and of the parsed content (`Article.sha256`)."""
+
+    size: int
+    mtime_ns: int
+    raw_sha256: str
+    content_sha256: str
+
+
 @dataclass
 class CorpusScan:
     """What a scan of the corpus folder found."""
@@ -51,6 +63,9 @@ class CorpusScan:
     articles: list[Article] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why), e.g. empty
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, error message)
+    # Ids of files recognised from their stamp as the article already read: not parsed.
+    unchanged: list[str] = field(default_factory=list)
+    stamps: dict[str, FileStamp] = field(default_factory=dict)  # every file read or recognised
 
 
 class EmptyArticle(ArticleError):
@@ -96,8 +111,12 @@ def read_article(path: Path, corpus_dir: Path, max_bytes: int) -> Article:
     checked (a copy still in progress), so memory stays bounded by the limit.
     """
     relative = path.relative_to(corpus_dir)
+    return parse_article_bytes(_read_bytes(path, relative, path.stat(), max_bytes), relative)
+
+
+def _read_bytes(path: Path, relative: PurePath, status: os.stat_result, max_bytes: int) -> bytes:
+    """The bytes of the file at `path`, whose `status` was just taken (see read_article)."""
     name = display_name(relative)
-    status = path.stat()
     if not stat.S_ISREG(status.st_mode):
         raise ArticleError(f"{name}: {_kind(status.st_mode)}, not a regular file; not read")
     size = status.st_size
@@ -114,7 +133,7 @@ def read_article(path: Path, corpus_dir: Path, max_bytes: int) -> Article:
             data += file.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise ArticleError(f"{name}: grew past the {max_bytes:,}-byte limit while being read")
-    return parse_article_bytes(data, relative)
+    return data
 
 
 def display_name(relative: PurePath) -> str:
@@ -258,11 +277,22 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def scan_corpus(corpus_dir: Path, max_bytes: int, allow_outside_links: bool = False) -> CorpusScan:
-    """Read every article file under `corpus_dir`; problems are collected, not raised."""
+def scan_corpus(
+    corpus_dir: Path,
+    max_bytes: int,
+    allow_outside_links: bool = False,
+    known: Mapping[str, FileStamp] | None = None,
+) -> CorpusScan:
+    """Read every article file under `corpus_dir`; problems are collected, not raised.
+
+    `known` holds the stamps of articles already indexed (by id). A file whose size and
+    mtime match its stamp is listed in `unchanged` without being read; one whose bytes
+    hash to its stamp (touched, copied back) is listed there without being parsed.
+    """
     if not corpus_dir.is_dir():
         what = "is not a folder" if corpus_dir.exists() else "does not exist"
         raise ArticleError(f"corpus folder {corpus_dir} {what}")
+    known = known or {}
     scan = CorpusScan()
     seen: dict[str, str] = {}
     for path, problem in corpus_entries(corpus_dir, allow_outside_links):
@@ -274,8 +304,18 @@ def scan_corpus(corpus_dir: Path, max_bytes: int, allow_outside_links: bool = Fa
         if problem is not None:
             scan.rejected.append((key, problem))
             continue
+        if key in seen:
+            # Two file names that differ only in Unicode form (NFC/NFD) name one article.
+            scan.rejected.append(
+                (
+                    key,
+                    f"{name}: same article id as {seen[key]} (the same name in "
+                    "another Unicode form, NFC/NFD); keep one of the two files",
+                )
+            )
+            continue
         try:
-            article = read_article(path, corpus_dir, max_bytes)
+            article = _scan_one(scan, path, relative, key, known.get(key), max_bytes)
         except EmptyArticle as empty:
             log.warning("skipped %s", empty)
             scan.skipped.append((key, str(empty)))
@@ -291,16 +331,33 @@ def scan_corpus(corpus_dir: Path, max_bytes: int, allow_outside_links: bool = Fa
             log.debug("rejected %s", name, exc_info=True)
             scan.rejected.append((key, f"{name}: cannot be parsed ({_one_line(error)})"))
             continue
-        if article.id in seen:
-            # Two file names that differ only in Unicode form (NFC/NFD) name one article.
-            scan.rejected.append(
-                (
-                    key,
-                    f"{name}: same article id as {seen[article.id]} (the same name in "
-                    "another Unicode form, NFC/NFD); keep one of the two files",
-                )
-            )
-            continue
-        seen[article.id] = name
-        scan.articles.append(article)
+        seen[key] = name
+        if article is not None:
+            scan.articles.append(article)
     return scan
+
+
+def _scan_one(
+    scan: CorpusScan,
+    path: Path,
+    relative: PurePath,
+    key: str,
+    stamp: FileStamp | None,
+    max_bytes: int,
+) -> Article | None:
+    """The article at `path`, or None when its stamp shows it unchanged (then in `scan`)."""
+    status = path.stat()
+    if stamp is not None and (status.st_size, status.st_mtime_ns) == (stamp.size, stamp.mtime_ns):
+        scan.unchanged.append(key)
+        scan.stamps[key] = stamp
+        return None
+    data = _read_bytes(path, relative, status, max_bytes)
+    raw_sha256 = hashlib.sha256(data).hexdigest()
+    if stamp is not None and raw_sha256 == stamp.raw_sha256:
+        scan.unchanged.append(key)
+        content_sha256 = stamp.content_sha256
+        scan.stamps[key] = FileStamp(len(data), status.st_mtime_ns, raw_sha256, content_sha256)
+        return None
+    article = parse_article_bytes(data, relative)
+    scan.stamps[key] = FileStamp(len(data), status.st_mtime_ns, raw_sha256, article.sha256)
+    return article

@@ -25,13 +25,20 @@ from filelock import FileLock, Timeout
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.config import Settings
-from assistant.corpus.reader import CorpusScan, scan_corpus
+from assistant.corpus.reader import CorpusScan, FileStamp, scan_corpus
 from assistant.errors import IndexLockedError
 from assistant.indexing.chunking import VietnameseChunker
 from assistant.indexing.manifest import Manifest, ManifestEntry
 from assistant.indexing.storage import storage_error
 from assistant.indexing.store import ChunkStore, collection_name
-from assistant.indexing.updater import IndexUpdater, Progress, UpdatePlan, UpdateReport, plan_update
+from assistant.indexing.updater import (
+    IndexUpdater,
+    Progress,
+    UpdatePlan,
+    UpdateReport,
+    plan_update,
+    trusted_stamps,
+)
 
 # A process answering questions holds the writer lock for a moment after an update, to
 # catch up with it (`ChunkStore.catch_up`); a writer waits this long for that to end, which
@@ -135,9 +142,22 @@ class IndexService:
         finally:
             lock.release()
 
-    def scan(self) -> CorpusScan:
+    def scan(self, known: dict[str, FileStamp] | None = None) -> CorpusScan:
+        """The corpus; files matching a stamp in `known` are recognised without parsing."""
         settings = self.settings
-        return scan_corpus(settings.corpus, settings.max_file_bytes, settings.allow_outside_links)
+        return scan_corpus(
+            settings.corpus, settings.max_file_bytes, settings.allow_outside_links, known
+        )
+
+    def _known(self, collection: str | None, entries: dict[str, ManifestEntry]) -> dict:
+        """Stamps of files whose indexed article needs no reading (see `trusted_stamps`)."""
+        if collection is None:
+            return {}
+        manifest = Manifest(self.manifest_path, collection)
+        try:
+            return trusted_stamps(manifest.stamps(), entries, self.chunker)
+        finally:
+            manifest.close()
 
     def _indexed(self) -> tuple[str | None, dict[str, ManifestEntry], str | None]:
         """Collection, manifest entries and last update of this model (empty if never built)."""
@@ -160,13 +180,16 @@ class IndexService:
     def update(self, progress: Progress | None = None) -> UpdateReport:
         """Bring the index in step with the corpus, embedding only what changed."""
         with self.writer_lock():
-            scan = self.scan()
-            plan = self.plan(scan)
+            collection, entries, _ = self._indexed()
+            scan = self.scan(self._known(collection, entries))
+            plan = plan_update(scan, entries, self.chunker)
             store, manifest = self._open()
             try:
                 # Only a plan with something to embed needs the model loaded.
                 embedder = self.embedder if plan.added or plan.changed else None
                 report = IndexUpdater(store, manifest, self.chunker, embedder).apply(plan, progress)
+                # Files whose article is now committed as read need no reading next time.
+                manifest.set_stamps(trusted_stamps(scan.stamps, manifest.entries(), self.chunker))
             finally:
                 manifest.close()
             if self._after_update is not None:
@@ -185,8 +208,8 @@ class IndexService:
         return self.update(progress)
 
     def status(self) -> IndexStatus:
-        scan = self.scan()
         collection, entries, last_update = self._indexed()
+        scan = self.scan(self._known(collection, entries))
         plan = plan_update(scan, entries, self.chunker)
         committed = [entry for entry in entries.values() if entry.version]
         return IndexStatus(

@@ -1,7 +1,9 @@
 """The index manifest: which version of which article each collection holds, in SQLite.
 
 A row per (collection, article): the committed version (whose chunks are complete in the
-store) and a pending version (being written, or left behind by an interrupted update).
+store) and a pending version (being written, or left behind by an interrupted update). Beside
+it, the stamp of the file the committed version was read from (`FileStamp`), so an update
+recognises an unchanged file without reading or parsing it.
 Every write is its own transaction, so a crash never leaves the manifest half-written, and
 the pending column tells the next update which chunks may need cleaning up.
 
@@ -17,6 +19,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.corpus.reader import FileStamp
 from assistant.errors import IndexStoreError
 from assistant.indexing.storage import storage_error
 
@@ -36,6 +39,15 @@ CREATE TABLE IF NOT EXISTS models (
     model TEXT PRIMARY KEY,
     collection TEXT NOT NULL,
     dimension INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    collection TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    raw_sha256 TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    PRIMARY KEY (collection, article_id)
 );
 CREATE TABLE IF NOT EXISTS meta (
     collection TEXT NOT NULL,
@@ -115,6 +127,26 @@ class Manifest:
         )
         return {row[0]: ManifestEntry(*row) for row in rows}
 
+    def stamps(self) -> dict[str, FileStamp]:
+        """The stamp of each article's file, as it was when its committed version was read."""
+        rows = self._db.execute(
+            "SELECT article_id, size, mtime_ns, raw_sha256, content_sha256 FROM files "
+            "WHERE collection = ?",
+            (self.collection,),
+        )
+        return {row[0]: FileStamp(*row[1:]) for row in rows}
+
+    def set_stamps(self, stamps: dict[str, FileStamp]) -> None:
+        """Record the stamps of files whose article is committed as read (one transaction)."""
+        with self.batch():
+            for article_id, stamp in stamps.items():
+                self._write(
+                    "INSERT OR REPLACE INTO files (collection, article_id, size, mtime_ns,"
+                    " raw_sha256, content_sha256) VALUES (?, ?, ?, ?, ?, ?)",
+                    (self.collection, article_id, stamp.size, stamp.mtime_ns,
+                     stamp.raw_sha256, stamp.content_sha256),
+                )  # fmt: skip
+
     def mark_pending(self, article_id: str, version: str) -> None:
         """Record that chunks of `version` are about to be written."""
         self._write(
@@ -142,13 +174,15 @@ class Manifest:
         )
 
     def remove(self, article_id: str) -> None:
-        self._write(
-            "DELETE FROM articles WHERE collection = ? AND article_id = ?",
-            (self.collection, article_id),
-        )
+        for table in ("articles", "files"):
+            self._write(
+                f"DELETE FROM {table} WHERE collection = ? AND article_id = ?",
+                (self.collection, article_id),
+            )
 
     def clear(self) -> None:
         self._write("DELETE FROM articles WHERE collection = ?", (self.collection,))
+        self._write("DELETE FROM files WHERE collection = ?", (self.collection,))
         self._write("DELETE FROM meta WHERE collection = ?", (self.collection,))
 
     def set_meta(self, key: str, value: str) -> None:

@@ -25,7 +25,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode
 
 from assistant.corpus.article import Article
-from assistant.corpus.reader import CorpusScan
+from assistant.corpus.reader import CorpusScan, FileStamp
 from assistant.indexing.chunking import VietnameseChunker, article_document
 from assistant.indexing.manifest import Manifest, ManifestEntry
 from assistant.indexing.sentence_vectors import SENTENCE_DIMS, add_sentence_vectors
@@ -42,11 +42,29 @@ _DELETE_BATCH = 500  # articles removed per store query and manifest transaction
 
 def article_version(article: Article, chunker: VietnameseChunker) -> str:
     """Changes when the article's content or the way it is chunked and embedded changes."""
+    return content_version(article.sha256, chunker)
+
+
+def content_version(content_sha256: str, chunker: VietnameseChunker) -> str:
+    """`article_version` from the article's content hash alone (a file's stamp holds it)."""
     recipe = (
         f"{chunker.max_chars}|{chunker.overlap_sentences}|{chunker.document_template}"
         f"|sentences{SENTENCE_DIMS}"
     )
-    return hashlib.sha256(f"{article.sha256}|{recipe}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{content_sha256}|{recipe}".encode()).hexdigest()[:16]
+
+
+def trusted_stamps(
+    stamps: dict[str, FileStamp], entries: dict[str, ManifestEntry], chunker: VietnameseChunker
+) -> dict[str, FileStamp]:
+    """The stamps that still vouch for an indexed article: its committed version is what
+    the stamped content gives with today's chunking. A file matching one needs no reading."""
+    return {
+        article_id: stamp
+        for article_id, stamp in stamps.items()
+        if article_id in entries
+        and entries[article_id].version == content_version(stamp.content_sha256, chunker)
+    }
 
 
 @dataclass
@@ -82,7 +100,7 @@ def plan_update(
 ) -> UpdatePlan:
     """Compare what the corpus holds with what the manifest says is indexed."""
     plan = UpdatePlan()
-    present = {article.id for article in scan.articles}
+    present = {article.id for article in scan.articles} | set(scan.unchanged)
     # A file that could not be read keeps its indexed version: bad input loses nothing.
     unreadable = {name for name, _ in scan.rejected}
     for article in scan.articles:
@@ -96,6 +114,10 @@ def plan_update(
             plan.unchanged.append(article.id)
             if entry.pending_version is not None:
                 plan.unfinished.append(article.id)
+    for article_id in scan.unchanged:  # recognised from their stamps, not read
+        plan.unchanged.append(article_id)
+        if entries[article_id].pending_version is not None:
+            plan.unfinished.append(article_id)
     for article_id in entries:
         if article_id not in present and article_id not in unreadable:
             plan.deleted.append(article_id)
