@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 from pydantic import ValidationError
@@ -71,7 +71,7 @@ def render(answer: Answer) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
     "--batch",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="Answer every question of FILE (- for stdin): one per line, or JSON lines with "
     "`question` or `turns` (and optional `id`). Prints one JSON object per line.",
 )
@@ -81,7 +81,7 @@ def ask(
     settings: Settings,
     question: str | None,
     as_json: bool,
-    batch: TextIO | None,
+    batch: BinaryIO | None,
     llm: str | None,
     k: int | None,
 ) -> None:
@@ -101,29 +101,48 @@ def ask(
         render(answer)
 
 
-def _batch_items(lines: TextIO) -> Iterator[tuple[int, dict | None, str | None]]:
-    """(line number, item, error) for each non-blank line."""
-    for number, line in enumerate(lines, 1):
-        text = line.strip()
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _batch_items(lines: BinaryIO) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, item, error) for each non-blank line; a bad line is an error row."""
+    for number, raw in enumerate(lines, 1):
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            yield number, None, f"line {number}: not valid UTF-8 text"
+            continue
         if not text:
             continue
         if not text.startswith("{"):
             yield number, {"question": text}, None
             continue
         try:
-            item = json.loads(text)
+            # NaN and Infinity are Python's extension, not JSON: echoing them back would
+            # make an output line no JSON reader accepts.
+            item = json.loads(text, parse_constant=_no_constants)
         except json.JSONDecodeError as error:
             yield number, None, f"line {number}: not valid JSON ({error.msg})"
             continue
-        turns = item.get("turns") if isinstance(item, dict) else None
-        if isinstance(item, dict) and (isinstance(item.get("question"), str) or turns):
+        except ValueError as error:
+            yield number, None, f"line {number}: not valid JSON ({error})"
+            continue
+        if not isinstance(item, dict):
+            yield number, None, f"line {number}: needs a `question` string or a `turns` list"
+            continue
+        turns = item.get("turns")
+        if turns is not None and not (
+            isinstance(turns, list) and turns and all(isinstance(t, str) for t in turns)
+        ):
+            yield number, item, f"line {number}: `turns` must be a non-empty list of strings"
+        elif isinstance(item.get("question"), str) or turns:
             yield number, item, None
-        else:
-            known = item if isinstance(item, dict) else None  # still echo its id
-            yield number, known, f"line {number}: needs a `question` string or a `turns` list"
+        else:  # still echo its id
+            yield number, item, f"line {number}: needs a `question` string or a `turns` list"
 
 
-def _run_batch(assistant: Any, lines: TextIO) -> int:
+def _run_batch(assistant: Any, lines: BinaryIO) -> int:
     from assistant.answering.service import ChatSession
 
     failures = 0
@@ -134,8 +153,6 @@ def _run_batch(assistant: Any, lines: TextIO) -> int:
                 raise QuestionError(problem)
             session = ChatSession(assistant)
             turns = item.get("turns") or [item["question"]]
-            if not all(isinstance(turn, str) for turn in turns):
-                raise QuestionError(f"line {number}: every turn must be a string")
             answers = [session.ask(turn) for turn in turns]
             row.update(answers[-1].to_dict())
             if len(answers) > 1:

@@ -82,7 +82,7 @@ def run(tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("ASSISTANT_EMBEDDING__BACKEND", "hashing")
 
-    def invoke(*args: str, stdin: str | None = None):
+    def invoke(*args: str, stdin: str | bytes | None = None):
         return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
     return invoke

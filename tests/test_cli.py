@@ -108,3 +108,31 @@ def test_console_script_runs(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("index", "models", "search"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    "index, says",
+    [
+        ("/proc", "/proc is on a kernel file system"),
+        ("/proc/idx", "/proc/idx is on a kernel file system"),
+        ("FILE", "is a file, not a folder"),
+    ],
+)
+def test_an_index_path_that_cannot_hold_an_index_is_named_as_such(
+    run, tmp_path: Path, index: str, says: str
+) -> None:
+    # Issue 16: /proc read "another process is updating", /proc/idx "the disk … is full".
+    if index == "FILE":
+        index = str(tmp_path / "a file")
+        Path(index).write_text("x")
+    result = run("index", "update", "--index", index)
+    assert result.exit_code == 1
+    assert says in result.output
+    assert "another process" not in result.output and "is full" not in result.output
+
+
+def test_a_corpus_path_naming_a_file_says_so(run, tmp_path: Path) -> None:
+    (tmp_path / "bài.txt").write_text("Tiêu đề\n\nNội dung.\n")
+    result = run("index", "status", "--corpus", str(tmp_path / "bài.txt"))
+    assert result.exit_code == 1
+    assert "is not a folder" in result.output and "does not exist" not in result.output

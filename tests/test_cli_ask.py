@@ -65,6 +65,29 @@ def test_batch_answers_every_line_and_reports_bad_ones(indexed):
     assert "2 line(s)" in result.stderr
 
 
+def test_a_batch_with_odd_lines_answers_the_rest_in_valid_json(indexed):
+    # Issue 16: a non-UTF-8 line was a traceback, "turns": "abc" was asked letter by
+    # letter, and "id": NaN was echoed as a line no JSON reader accepts.
+    lines = b"\n".join([
+        "Có bao nhiêu chi bộ đã tổ chức đại hội?".encode(),
+        "Giá lúa hôm nay?".encode("latin-1", "replace").replace(b"?", b"\xe1?"),
+        b'{"id": "t", "turns": "abc"}',
+        b'{"id": NaN, "question": "x"}',
+        b'{"id": "e", "turns": []}',
+    ])  # fmt: skip
+    result = indexed("ask", "--batch", "-", stdin=lines)
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]  # every line is JSON
+    assert '"id": NaN' not in result.stdout
+    assert [row["id"] for row in rows] == [1, 2, "t", 4, "e"]
+    assert rows[0]["short_answer"] == "1.352"
+    assert rows[1]["error"] == "line 2: not valid UTF-8 text"
+    assert rows[2]["error"] == "line 3: `turns` must be a non-empty list of strings"
+    assert rows[3]["error"] == "line 4: not valid JSON (NaN is not a JSON value)"
+    assert rows[4]["error"] == "line 5: `turns` must be a non-empty list of strings"
+    assert "4 line(s)" in result.stderr and "Traceback" not in result.output
+
+
 def test_ask_needs_a_question_or_a_batch(indexed):
     assert indexed("ask").exit_code == 2
 

@@ -15,6 +15,7 @@ Not here: concrete model or client choices (`wiring.py`), printing (`cli.py`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.config import Settings
 from assistant.corpus.reader import CorpusScan, FileStamp, scan_corpus
-from assistant.errors import IndexLockedError
+from assistant.errors import IndexLockedError, IndexStoreError
 from assistant.indexing.chunking import VietnameseChunker
 from assistant.indexing.manifest import Manifest, ManifestEntry
 from assistant.indexing.storage import storage_error
@@ -122,11 +123,22 @@ class IndexService:
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
         index = self.settings.index
+        if index.exists() and not index.is_dir():
+            raise IndexStoreError(
+                f"the index folder {index} is a file, not a folder; choose a folder with "
+                "--index or ASSISTANT_INDEX"
+            )
         try:
             index.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise storage_error("create the index folder", index, error) from error
         lock_path = index / ".writer.lock"
+        try:
+            # Made here, so a folder where no file can be created (/proc, a file, no
+            # permission) is named as such, not waited on as if another writer held it.
+            os.close(os.open(lock_path, os.O_CREAT | os.O_WRONLY, 0o644))
+        except OSError as error:
+            raise storage_error("create the index lock", index, error) from error
         lock = FileLock(str(lock_path), timeout=READER_GRACE_S)
         try:
             lock.acquire()

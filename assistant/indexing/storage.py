@@ -62,12 +62,26 @@ def why_not_written(path: Path, error: BaseException) -> str | None:
     return None
 
 
+# Kernel file systems: nothing can be stored there, whatever free space or errno they show.
+_KERNEL_ROOTS = tuple(Path(root) for root in ("/proc", "/sys", "/dev"))
+
+
+def _on_kernel_fs(path: Path) -> bool:
+    target = _existing(path).resolve()
+    return any(target == root or target.is_relative_to(root) for root in _KERNEL_ROOTS)
+
+
 def storage_error(action: str, path: Path, error: BaseException) -> IndexStoreError:
     """`IndexStoreError` for a failed write to `path`: why, in words, when that is known.
 
     `action` says what was being done ("write the index manifest"); the message names
     `path` either way.
     """
+    if _on_kernel_fs(path):
+        return IndexStoreError(
+            f"cannot {action}: {path} is on a kernel file system (/proc, /sys, /dev), where "
+            "nothing can be stored; choose another folder with --index or ASSISTANT_INDEX"
+        )
     why = why_not_written(path, error)
     if why == "read-only":
         return IndexStoreError(
