@@ -354,9 +354,12 @@ def index_import(settings: Settings, archive: Path, replace: bool) -> None:
         highlight=False,
     )
     if status.collection is None:
+        held = ", ".join(info.models) or "no model"
         err.print(
-            f"[yellow]warning[/] the archive holds an index of {', '.join(info.models)}, "
-            f"not of the configured model {status.model}: questions need that model",
+            f"[yellow]warning[/] the archive holds an index of {shown(held)}; the configured "
+            f"model is {shown(status.model)}, which has no index there yet: set "
+            "ASSISTANT_EMBEDDING__MODEL to the archive's model, or run `assistant index "
+            "update` to build one for the configured model",
             highlight=False,
         )
     elif service.open_store().count() != status.chunks:

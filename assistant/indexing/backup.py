@@ -7,10 +7,14 @@ as files, into a tar (gzip level 1: Chroma's vectors barely compress) with `expo
 
 `import_index` checks the archive before touching the index: only the names an export
 writes, no links, no absolute or `..` paths (tarfile's `data` filter as well), every
-member's sha256 as recorded. It unpacks into a temp folder beside the index, then, under
-the writer lock, moves the index's current contents aside, moves the imported ones in, and
-deletes the old ones only once that succeeded; any error puts the old ones back. Running
-app processes keep the files they opened: restart them after an import.
+member's sha256 as recorded. It unpacks into a temp folder beside the index and checks that
+what arrived is a whole index (`_check_complete`: a manifest naming at least one model, the
+Chroma database, and for each model a collection holding exactly the chunks the manifest
+lists, whose vectors can be searched), so a recomputed checksum cannot smuggle in a broken
+one. Only then, under the writer lock, it moves the index's current contents aside, moves
+the imported ones in, and deletes the old ones once that succeeded; any error puts the old
+ones back. Temp folders left by an import that was killed are removed by the next one.
+Running app processes keep the files they opened: restart them after an import.
 
 Not here: a Chroma server's data (`store.mode: http`: back up the server's folder, see
 docs/scaling.md), the corpus (it is the source; copy it as files), the models cache.
@@ -18,6 +22,7 @@ docs/scaling.md), the corpus (it is the source; copy it as files), the models ca
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -171,7 +176,8 @@ def import_index(
             f"{index} already holds an index; pass --replace to replace it with {archive.name}"
         )
     index.mkdir(parents=True, exist_ok=True)
-    staging = index / f".import-{uuid.uuid4().hex[:8]}"
+    _remove_abandoned(index)
+    staging = index / f".import-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         with tarfile.open(archive, "r:*") as tar:
             info, files = _checked_members(tar, archive)
@@ -179,6 +185,7 @@ def import_index(
         for name, expected in info["files"].items():
             if _sha256(staging / name) != expected["sha256"]:
                 raise IndexStoreError(f"{archive}: {name} does not match its sha256; not imported")
+        _check_complete(staging, archive)
         with lock():
             _swap_in(staging, index)
     except (OSError, tarfile.TarError, EOFError) as error:
@@ -187,6 +194,82 @@ def import_index(
         shutil.rmtree(staging, ignore_errors=True)
     size = sum(item["bytes"] for item in info["files"].values())
     return ArchiveInfo(archive, len(info["files"]), size, list(info.get("models", [])))
+
+
+def _remove_abandoned(index: Path) -> None:
+    """Remove the temp folders of imports whose process is gone (killed mid-import)."""
+    for folder in [*index.glob(".import-*"), *index.glob(".replaced-*")]:
+        owner = folder.name.split("-")[1]
+        if owner.isdigit() and _alive(int(owner)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_complete(staging: Path, archive: Path) -> None:
+    """Raise unless `staging` holds a whole index: the manifest, the Chroma database, and
+    for every model the manifest names a collection with exactly its committed chunks."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    def refuse(why: str) -> IndexStoreError:
+        return IndexStoreError(
+            f"{archive} does not hold a whole index ({why}); nothing was changed"
+        )
+
+    manifest, database = staging / _MANIFEST, staging / "chroma" / "chroma.sqlite3"
+    if not manifest.is_file():
+        raise refuse(f"no {_MANIFEST}")
+    if not database.is_file():
+        raise refuse("no chroma/chroma.sqlite3")
+    try:
+        with sqlite3.connect(f"file:{manifest}?mode=ro", uri=True) as connection:
+            models = connection.execute("SELECT model, collection FROM models").fetchall()
+            chunks = dict(
+                connection.execute(
+                    "SELECT collection, SUM(chunks) FROM articles WHERE version IS NOT NULL "
+                    "GROUP BY collection"
+                ).fetchall()
+            )
+    except sqlite3.Error as error:
+        raise refuse(f"its manifest cannot be read: {error}") from error
+    if not models:
+        raise refuse("its manifest names no model")
+    client = None
+    try:
+        client = chromadb.PersistentClient(
+            path=str(staging / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        for model, name in models:
+            collection = client.get_collection(name)
+            expected = chunks.get(name) or 0
+            if collection.count() != expected:
+                raise refuse(
+                    f"the manifest lists {expected} chunks of {model}, its store holds "
+                    f"{collection.count()}"
+                )
+            if expected:  # the vectors themselves load and answer a search
+                probe = collection.get(limit=1, include=["embeddings"])["embeddings"][0]
+                collection.query(query_embeddings=[list(probe)], n_results=1)
+    except IndexStoreError:
+        raise
+    except Exception as error:  # chromadb raises many kinds; the user needs one message
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise refuse(f"its Chroma store cannot be read: {first}") from error
+    finally:
+        # The staged files move into the index next; this client must not hold them.
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client._system.stop()  # no public way to close one persistent client
 
 
 def _swap_in(staging: Path, index: Path) -> None:

@@ -138,3 +138,79 @@ def test_a_truncated_or_tampered_archive_changes_nothing(
     result = run("index", "import", str(tampered), "--replace")
     assert result.exit_code != 0 and "sha256" in result.output
     assert _top5(_settings(tmp_path, corpus_dir, "index")) == before
+
+
+def _members_of(archive: Path) -> dict[str, bytes]:
+    with tarfile.open(archive) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+def _with_listing(members: dict[str, bytes]) -> dict[str, bytes]:
+    """`members` with an export.json whose checksums match them (a forger's recomputation)."""
+    import hashlib
+
+    info = json.loads(members.pop("export.json"))
+    info["files"] = {
+        name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in members.items()
+    }
+    return members | {"export.json": json.dumps(info).encode()}
+
+
+@pytest.mark.parametrize("damage", ["only-listing", "no-manifest", "no-chroma", "corrupt-store"])
+def test_an_incomplete_archive_with_matching_checksums_changes_nothing(
+    run, tmp_path: Path, corpus_dir: Path, damage: str
+) -> None:
+    # Issue 16: these replaced the index (or emptied it) and failed only afterwards.
+    run("index", "update")
+    before = _top5(_settings(tmp_path, corpus_dir, "index"))
+    archive = tmp_path / "backup.tar.gz"
+    run("index", "export", str(archive))
+    members = _members_of(archive)
+    if damage == "only-listing":
+        members = {"export.json": members["export.json"]}
+    elif damage == "no-manifest":
+        del members["manifest.sqlite"]
+    elif damage == "no-chroma":
+        members = {k: v for k, v in members.items() if not k.startswith("chroma/")}
+    else:  # pages of the Chroma database overwritten
+        data = members["chroma/chroma.sqlite3"]
+        members["chroma/chroma.sqlite3"] = data[:4096] + b"\xff" * (len(data) - 8192) + data[-4096:]
+    forged = tmp_path / "forged.tar.gz"
+    forged.write_bytes(_tar_bytes(_with_listing(members)))
+    result = run("index", "import", str(forged), "--replace")
+    assert result.exit_code != 0
+    said = " ".join(result.output.split())
+    assert "does not hold a whole index" in said and "nothing was changed" in said
+    assert "Traceback" not in result.output
+    assert _top5(_settings(tmp_path, corpus_dir, "index")) == before
+    assert not list((tmp_path / "index").glob(".import-*"))
+
+
+def test_a_killed_import_leaves_no_hidden_folder_behind(
+    run, tmp_path: Path, corpus_dir: Path
+) -> None:
+    run("index", "update")
+    archive = tmp_path / "backup.tar.gz"
+    run("index", "export", str(archive))
+    # What a kill -9 during unpacking leaves: the temp folder of a process that is gone.
+    abandoned = tmp_path / "index" / ".import-999999999-deadbeef"
+    (abandoned / "chroma").mkdir(parents=True)
+    result = run("index", "import", str(archive), "--replace")
+    assert result.exit_code == 0, result.output
+    assert not abandoned.exists()
+
+
+def test_importing_another_model_s_index_names_both_models(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("index", "update")
+    archive = tmp_path / "backup.tar.gz"
+    run("index", "export", str(archive))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__BACKEND", "sentence-transformers")
+    result = run("index", "import", str(archive), "--index", str(tmp_path / "other"))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "holds an index of hashing-256; the configured model is google/embeddinggemma-300m" in said
+    )
