@@ -27,6 +27,7 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.config import load_settings
@@ -60,6 +61,25 @@ def best_of(runs: int, work) -> tuple[float, object]:
     return best, result
 
 
+def count_reads(patch: Callable[[object, str, object], None]) -> dict[str, int]:
+    """Counts of the files the corpus reader reads and parses from now on; `patch`
+    (`setattr`, or pytest's `monkeypatch.setattr`) swaps in the counting versions."""
+    calls = {"read": 0, "parsed": 0}
+
+    def counting(name: str, key: str) -> Callable:
+        original = getattr(reader, name)
+
+        def counted(*args):
+            calls[key] += 1
+            return original(*args)
+
+        return counted
+
+    patch(reader, "_read_bytes", counting("_read_bytes", "read"))
+    patch(reader, "parse_article_bytes", counting("parse_article_bytes", "parsed"))
+    return calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000)
@@ -67,18 +87,7 @@ def main() -> None:
     if not NEWS.is_file():
         print(f"skipped: {NEWS} is not there (the shared data set is needed)")
         return
-    calls = {"read": 0, "parsed": 0}
-    read, parse = reader._read_bytes, reader.parse_article_bytes
-
-    def counting_read(*a):
-        calls["read"] += 1
-        return read(*a)
-
-    def counting_parse(*a):
-        calls["parsed"] += 1
-        return parse(*a)
-
-    reader._read_bytes, reader.parse_article_bytes = counting_read, counting_parse
+    calls = count_reads(setattr)
     with tempfile.TemporaryDirectory(prefix="unchanged-bench-") as work:
         corpus = Path(work) / "corpus"
         count = write_corpus(corpus, args.articles)

@@ -9,9 +9,9 @@ from pathlib import Path
 import chromadb
 import pytest
 
-from assistant.corpus import reader
 from assistant.indexing.index_service import IndexService
 from assistant.wiring import build_index_service
+from bench.unchanged import count_reads
 
 ARTICLE = (
     "Giá cà phê {n}\n\nTrần Thị Bình| 05/06/2024 10:00\n\n"
@@ -22,20 +22,7 @@ ARTICLE = (
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How many files the reader read and parsed since the test began."""
-    calls = {"read": 0, "parsed": 0}
-    read, parse = reader._read_bytes, reader.parse_article_bytes
-
-    def counting_read(*args):
-        calls["read"] += 1
-        return read(*args)
-
-    def counting_parse(*args):
-        calls["parsed"] += 1
-        return parse(*args)
-
-    monkeypatch.setattr(reader, "_read_bytes", counting_read)
-    monkeypatch.setattr(reader, "parse_article_bytes", counting_parse)
-    return calls
+    return count_reads(monkeypatch.setattr)
 
 
 def _fill(corpus: Path, count: int) -> None:
