@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,13 +211,45 @@ class IndexService:
         return report
 
     def rebuild(self, progress: Progress | None = None) -> UpdateReport:
-        """Drop this model's collection and manifest, then index the corpus from scratch."""
+        """Index the whole corpus again, from scratch, then put it in place of the old index.
+
+        The new index is built in a collection of its own while the old one goes on
+        answering; then, in a few milliseconds, the old collection is deleted, the new one
+        takes its name and the manifest rows follow in one transaction. Readers in other
+        processes reopen the collection by name (`store._StoredOnly`). A rebuild that fails
+        or is killed leaves the old index as it was.
+        """
         with self.writer_lock():
-            store, manifest = self._open()
-            store.drop()
-            manifest.clear()
+            live, manifest = self._open()
             manifest.close()
-        return self.update(progress)
+            client = self._chroma()
+            staging = f"{live.name}-rebuild"
+            with suppress(Exception):  # what a killed rebuild left behind
+                client.delete_collection(staging)
+            new_manifest = Manifest(self.manifest_path, staging)
+            try:
+                new_manifest.clear()
+                new_store = ChunkStore(client, staging)
+                scan = self.scan()  # no stamps: every file is read again
+                plan = plan_update(scan, {}, self.chunker)
+                embedder = self.embedder if plan.added else None
+                updater = IndexUpdater(new_store, new_manifest, self.chunker, embedder)
+                report = updater.apply(plan, progress)
+                new_manifest.set_stamps(
+                    trusted_stamps(scan.stamps, new_manifest.entries(), self.chunker)
+                )
+                live.replace_with(new_store)
+                live_manifest = Manifest(self.manifest_path, live.name)
+                try:
+                    live_manifest.take_over(staging)
+                finally:
+                    live_manifest.close()
+            finally:
+                new_manifest.close()
+            if self._after_update is not None:
+                self._after_update(ChunkStore(client, live.name))
+        report.rejected, report.skipped = scan.rejected, scan.skipped
+        return report
 
     def status(self) -> IndexStatus:
         collection, entries, last_update = self._indexed()

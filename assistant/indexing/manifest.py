@@ -185,6 +185,17 @@ class Manifest:
         self._write("DELETE FROM files WHERE collection = ?", (self.collection,))
         self._write("DELETE FROM meta WHERE collection = ?", (self.collection,))
 
+    def take_over(self, source: str) -> None:
+        """Make the rows of collection `source` this collection's, dropping this one's, in
+        one transaction (`index rebuild` builds under another name, then swaps)."""
+        with self.batch():
+            for table in ("articles", "files", "meta"):
+                self._write(f"DELETE FROM {table} WHERE collection = ?", (self.collection,))
+                self._write(
+                    f"UPDATE {table} SET collection = ? WHERE collection = ?",
+                    (self.collection, source),
+                )
+
     def set_meta(self, key: str, value: str) -> None:
         self._write(
             "INSERT INTO meta (collection, key, value) VALUES (?, ?, ?) "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,7 +76,13 @@ class ChunkStore:
         collection = self.client.get_or_create_collection(
             self.name, metadata={"hnsw:space": "cosine"}
         )
-        return ServerGuard(collection, self.server) if self.server else _StoredOnly(collection)
+        if self.server:
+            return ServerGuard(collection, self.server)
+        return _StoredOnly(
+            collection,
+            lambda: self.client.get_collection(self.name),
+            lambda: self._store_errors(f"use the Chroma collection {self.name}"),
+        )
 
     @contextmanager
     def _store_errors(self, action: str) -> Iterator[None]:
@@ -186,11 +193,23 @@ class ChunkStore:
             lock.release()
         return True
 
-    def drop(self) -> None:
-        """Delete the whole collection (for `index rebuild`)."""
-        with self._store_errors(f"drop the Chroma collection {self.name}"):
+    def replace_with(self, new: ChunkStore) -> None:
+        """Delete this collection and give `new`'s its name (`index rebuild`'s swap).
+
+        Readers holding this collection meet `NotFoundError` and reopen it by name.
+        """
+        with self._store_errors(f"replace the Chroma collection {self.name}"):
             self.client.delete_collection(self.name)
-            self.collection = self._open_collection()
+            new.collection.modify(name=self.name)
+        new.name = self.name
+        self.collection = new.collection
+
+
+def _is_gone(error: BaseException) -> bool:
+    """Whether `error` is Chroma saying the collection this handle points to is gone."""
+    return type(error).__name__ in ("NotFoundError", "InvalidCollectionException") or (
+        "does not exist" in str(error) and "ollection" in str(error)
+    )
 
 
 # chromadb 1.5.9 after a `kill -9` in the middle of a write, now and then (tests/indexing/
@@ -235,24 +254,69 @@ def _files_of(client: Any) -> Path | None:
     return Path(settings.persist_directory) if settings.is_persistent else None
 
 
+# How long a reader waits for a rebuild in another process to put a collection back under
+# its name (it is gone only between a delete and a rename, a few milliseconds).
+REOPEN_WAIT_S = 5.0
+
+
 class _StoredOnly:
-    """A local collection whose queries leave out chunks another process has deleted.
+    """A local collection that survives other processes' writes.
 
     A local client answers nearest-neighbour queries from the vectors this process loaded
     (see `ChunkStore.catch_up`) but reads documents and metadata from the files, so a chunk
     another process deleted since comes back with `None` for both (chromadb 1.5, measured):
     without this, a question asked while `index update` runs elsewhere fails. Every chunk
-    we write has metadata, so `None` means gone. Everything but `query` passes through.
+    we write has metadata, so `None` means gone.
+
+    `index rebuild` in another process replaces the collection by a new one under the same
+    name (`IndexService.rebuild`), and Chroma then answers this handle with `NotFoundError`:
+    every call that meets it opens the collection again by name (`reopen`) and is retried
+    once, so a running app goes on answering, from the new index. Any other Chroma error
+    leaves as one `IndexStoreError` that says what to do (`errors`), never a traceback.
     """
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, reopen: Any, errors: Any) -> None:
         self._collection = collection
+        self._reopen = reopen
+        self._errors = errors
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._collection, name)
+        attribute = getattr(self._collection, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._retrying(lambda: getattr(self._collection, name)(*args, **kwargs))
+
+        return call
+
+    def _retrying(self, call: Any) -> Any:
+        with self._errors():
+            return self._reopening(call)
+
+    def _reopening(self, call: Any) -> Any:
+        try:
+            return call()
+        except Exception as error:
+            if not _is_gone(error):
+                raise
+        deadline = time.monotonic() + REOPEN_WAIT_S
+        while True:
+            try:
+                self._collection = self._reopen()
+                break
+            except Exception as error:
+                if not _is_gone(error) or time.monotonic() > deadline:
+                    raise IndexStoreError(
+                        "the index is being rebuilt by another process and its collection is "
+                        "not back yet; ask again in a moment"
+                    ) from error
+                time.sleep(0.05)
+        log.info("the Chroma collection was replaced by another process; reopened it")
+        return call()
 
     def query(self, *args: Any, **kwargs: Any) -> Any:
-        result = self._collection.query(*args, **kwargs)
+        result = self._retrying(lambda: self._collection.query(*args, **kwargs))
         metadatas = result.get("metadatas")
         if not metadatas or all(meta is not None for row in metadatas for meta in row):
             return result

@@ -178,3 +178,61 @@ def test_answers_during_updates_by_another_process_each_cite_one_edition(tmp_pat
     assert seen == sorted(seen) and len(seen) >= 3, (seen, asked)  # it followed the updates
     final = assistant.ask(QUESTION)
     assert _editions([c.quote for c in final.citations]) == {last}
+
+
+MEMBERS = "Tổng số đảng viên toàn tỉnh là bao nhiêu?"
+
+
+@pytest.mark.slow  # ~20 s: a whole rebuild by the other process
+def test_a_running_reader_goes_on_answering_through_a_rebuild_elsewhere(tmp_path: Path) -> None:
+    # Issue 16: after `index rebuild` in another process, a running app failed every
+    # question with chromadb's NotFoundError until restarted.
+    settings = _settings(tmp_path)
+    service = build_index_service(settings)
+    service.update()
+    assistant = build_assistant(settings, service)  # the running app
+    assert "27.350" in assistant.ask(MEMBERS).text
+    rebuild = subprocess.Popen(
+        _assistant("index", "rebuild"),
+        env=hashing_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    asked = 0
+    try:
+        while rebuild.poll() is None or asked == 0:
+            answer = assistant.ask(MEMBERS)  # an exception here is what a user used to see
+            asked += 1
+            assert "27.350" in answer.text, answer.text  # from the old index or the new one
+    finally:
+        _, errors = rebuild.communicate(timeout=300)
+    assert rebuild.returncode == 0, errors
+    for _ in range(3):  # and afterwards, from the new collection
+        answer = assistant.ask(MEMBERS)
+        assert "27.350" in answer.text and answer.citations, answer.text
+    print(f"{asked} answers during the rebuild")
+
+
+def test_a_chroma_error_while_answering_is_one_line_naming_what_to_do(tmp_path: Path) -> None:
+    from assistant.errors import IndexStoreError
+
+    settings = _settings(tmp_path)
+    service = build_index_service(settings)
+    service.update()
+    assistant = build_assistant(settings, service)
+    store = assistant.retriever.store
+    inner = store.collection._collection
+
+    class Damaged:
+        def __getattr__(self, name):
+            return getattr(inner, name)
+
+        def query(self, *args, **kwargs):  # what chromadb 1.5.9 says after some kill -9s
+            raise RuntimeError(
+                "Error sending backfill request to compactor: Failed to apply logs to the "
+                "hnsw segment writer"
+            )
+
+    store.collection._collection = Damaged()
+    with pytest.raises(IndexStoreError) as raised:
+        assistant.ask(MEMBERS)
+    message = str(raised.value)
+    assert "\n" not in message and "index/chroma/" in message, message
