@@ -50,7 +50,8 @@ def held(self, texts):
 
 HashingEmbedding._get_text_embeddings = held
 from assistant.cli import main
-sys.argv = ["assistant", "index", "update", "--json"]
+command = sys.argv[2] if len(sys.argv) > 2 else "update"  # or "rebuild"
+sys.argv = ["assistant", "index", command, "--json"]
 main()
 """
 
@@ -236,3 +237,33 @@ def test_a_chroma_error_while_answering_is_one_line_naming_what_to_do(tmp_path: 
         assistant.ask(MEMBERS)
     message = str(raised.value)
     assert "\n" not in message and "index/chroma/" in message, message
+
+
+@pytest.mark.slow  # three interpreters start
+def test_a_cli_ask_during_a_rebuild_answers_from_the_old_index(tmp_path: Path) -> None:
+    # Issue 16: an `ask` while another process rebuilt failed with a chromadb traceback.
+    settings = _settings(tmp_path)
+    build_index_service(settings).update()
+    env = hashing_env(settings)
+    release = tmp_path / "release"
+    rebuild = subprocess.Popen(
+        [sys.executable, "-c", HELD_WRITER, str(release), "rebuild"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        # The rebuild holds its embedder: the new collection is half made, the old answers.
+        assert rebuild.stdout.readline().strip() == "embedding", rebuild.stderr.read()
+        during = subprocess.run(
+            _assistant("ask", MEMBERS, "--json"), env=env, capture_output=True, text=True
+        )
+        assert during.returncode == 0, during.stderr
+        assert json.loads(during.stdout)["short_answer"] == "27.350 người"
+    finally:
+        release.touch()
+        _, errors = rebuild.communicate(timeout=120)
+    assert rebuild.returncode == 0, errors
+    after = subprocess.run(
+        _assistant("ask", MEMBERS, "--json"), env=env, capture_output=True, text=True
+    )
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["short_answer"] == "27.350 người"
