@@ -76,11 +76,9 @@ class ChunkStore:
         collection = self.client.get_or_create_collection(
             self.name, metadata={"hnsw:space": "cosine"}
         )
-        if self.server:
-            return ServerGuard(collection, self.server)
         return _StoredOnly(
-            collection,
-            lambda: self.client.get_collection(self.name),
+            self._guarded(collection),
+            lambda: self._guarded(self.client.get_collection(self.name)),
             lambda: self._store_errors(f"use the Chroma collection {self.name}"),
         )
 
@@ -260,7 +258,7 @@ REOPEN_WAIT_S = 5.0
 
 
 class _StoredOnly:
-    """A local collection that survives other processes' writes.
+    """A collection (local, or on a Chroma server) that survives other processes' writes.
 
     A local client answers nearest-neighbour queries from the vectors this process loaded
     (see `ChunkStore.catch_up`) but reads documents and metadata from the files, so a chunk

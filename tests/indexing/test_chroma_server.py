@@ -287,3 +287,17 @@ def test_losing_the_server_mid_run_is_an_index_store_error(tmp_path, token_proxy
         store.count()
     with pytest.raises(IndexStoreError, match="lost the Chroma server"):
         store.collection.query(query_embeddings=[[0.0] * 4], n_results=1)
+
+
+def test_a_running_reader_of_the_server_answers_after_a_rebuild(run, use_server, chroma_server):
+    # Issue 16: a rebuild replaces the collection on the server; a reader reopens it by name.
+    from assistant.config import load_settings
+    from assistant.wiring import build_assistant
+
+    use_server(chroma_server)
+    assert run("index", "update").exit_code == 0
+    assistant = build_assistant(load_settings())  # a running app, settings from the env
+    assert "27.350" in assistant.ask(QUESTION).text
+    assert run("index", "rebuild").exit_code == 0
+    answer = assistant.ask(QUESTION)
+    assert "27.350" in answer.text and answer.citations
