@@ -218,20 +218,29 @@ class Manifest:
 
     @staticmethod
     def registered_collection(path: Path, model: str) -> tuple[str, int] | None:
-        """(collection, dimension) recorded for `model` in the manifest at `path`, if any."""
+        """(collection, dimension) recorded for `model` in the manifest at `path`, if any.
+
+        A folder where SQLite cannot make its shared-memory file (read-only, or a full disk)
+        is read as an immutable file when no write-ahead log is pending; else the failure is
+        one `IndexStoreError` naming the folder, never "no index".
+        """
         if not path.exists():
             return None
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        query = "SELECT collection, dimension FROM models WHERE model = ?"
+        modes = ["mode=ro"] + ([] if Path(f"{path}-wal").exists() else ["mode=ro&immutable=1"])
+        for number, mode in enumerate(modes, 1):
             try:
-                row = db.execute(
-                    "SELECT collection, dimension FROM models WHERE model = ?", (model,)
-                ).fetchone()
-            finally:
-                db.close()
-        except sqlite3.Error:
-            return None
-        return (row[0], row[1]) if row else None
+                db = sqlite3.connect(f"file:{path}?{mode}", uri=True)
+                try:
+                    row = db.execute(query, (model,)).fetchone()
+                finally:
+                    db.close()
+            except sqlite3.Error as error:
+                if number < len(modes):
+                    continue
+                raise storage_error("read the index manifest", path, error) from error
+            return (row[0], row[1]) if row else None
+        return None
 
     def touch_last_update(self) -> None:
         self.set_meta("last_update", _now())

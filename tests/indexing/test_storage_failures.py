@@ -371,3 +371,33 @@ def test_an_unclear_error_on_a_nearly_full_disk_is_put_down_to_the_disk(
         f"cannot open the index manifest: the disk holding {tmp_path / 'm.sqlite'} is full; "
         "free some space and try again"
     )
+
+
+@pytest.mark.parametrize("condition", ["read-only", "full-disk"])
+def test_ask_and_search_on_a_read_only_or_full_index_answer_or_say_one_line(
+    private_mounts: list[str], built: Path, tmp_path: Path, condition: str
+) -> None:
+    # Issue 16: while the disk was full, `ask`/`search` printed raw chromadb tracebacks.
+    settings = _settings(built)
+    shutil.copytree(built / "index", tmp_path / "index")
+    env = hashing_env(_settings(built, index=tmp_path / "index"))
+    members = "Tổng số đảng viên toàn tỉnh là bao nhiêu?"
+    for command in (["ask", members, "--json"], ["search", members, "--k", "1", "--json"]):
+        if condition == "read-only":
+            prefix = [sys.executable, "-c", READ_ONLY, str(tmp_path / "index")]
+        else:
+            mountpoint = tmp_path / "small-disk"
+            mountpoint.mkdir(exist_ok=True)
+            shutil.rmtree(tmp_path / "left", ignore_errors=True)
+            prefix = [sys.executable, "-c", FULL_DISK, str(tmp_path / "index"), str(mountpoint),
+                      "16", str(tmp_path / "left")]  # fmt: skip
+        done = subprocess.run(
+            [*private_mounts, *prefix, ASSISTANT, *command],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert "Traceback" not in done.stderr, done.stderr
+        if done.returncode == 0:  # reading needs no room and no write permission
+            assert "27.350" in done.stdout
+        else:
+            _one_line_error(done.stderr)
+    assert settings.index == built / "index"
