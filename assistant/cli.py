@@ -14,7 +14,6 @@ import json
 import logging
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -28,6 +27,7 @@ from rich.table import Table
 
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, IndexStoreError
+from assistant.text.normalize import escape_controls
 
 # A log file gets whole lines, not 80 columns; ":x:" in an article is text, not an emoji.
 err = Console(stderr=True, soft_wrap=True, emoji=False)
@@ -37,10 +37,7 @@ out = Console(soft_wrap=True, emoji=False)
 def plain(value: object) -> str:
     """Text from outside (articles, file names, messages) with its control characters, ANSI
     escapes among them, shown as `\\xNN`; newlines and tabs are kept."""
-    return "".join(
-        char if char in "\n\t" or unicodedata.category(char) != "Cc" else f"\\x{ord(char):02x}"
-        for char in str(value)
-    )
+    return escape_controls(str(value), keep="\n\t")
 
 
 def shown(value: object) -> str:

@@ -31,7 +31,7 @@ from assistant.corpus.article import Article, article_id_for, content_hash
 from assistant.corpus.parsing import ParsedArticle, parse_html, parse_markdown, parse_txt
 from assistant.errors import ArticleError
 from assistant.text.decoding import decode_article_bytes
-from assistant.text.normalize import normalize_text
+from assistant.text.normalize import escape_controls, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +139,11 @@ def _read_bytes(path: Path, relative: PurePath, status: os.stat_result, max_byte
 def display_name(relative: PurePath) -> str:
     """`relative` as one printable line: bytes that are not UTF-8 and control characters
     (a newline, an escape sequence) escaped as `\\xNN`."""
-    text = os.fsencode(relative.as_posix()).decode("utf-8", "backslashreplace")
-    return "".join(
-        f"\\x{ord(char):02x}" if unicodedata.category(char) == "Cc" else char for char in text
-    )
+    return escape_controls(os.fsencode(relative.as_posix()).decode("utf-8", "backslashreplace"))
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(char) == "Cc" for char in text)
+    return escape_controls(text) != text
 
 
 def _kind(mode: int) -> str:
@@ -162,12 +159,9 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-# Kernel file systems: their "files" change on every read and are never articles.
-_SPECIAL_ROOTS = tuple(Path(root) for root in ("/proc", "/sys", "/dev"))
-
-
-def _outside(target: Path, root: Path) -> bool:
-    return not target.is_relative_to(root)
+# Kernel file systems: their "files" change on every read and are never articles; nor can
+# an index be stored there (`indexing/storage.py`).
+KERNEL_FILE_SYSTEMS = tuple(Path(root) for root in ("/proc", "/sys", "/dev"))
 
 
 def _entry_problem(path: Path, root: Path, allow_outside_links: bool) -> str | None:
@@ -186,9 +180,9 @@ def _entry_problem(path: Path, root: Path, allow_outside_links: bool) -> str | N
         target = path.resolve(strict=True)
     except (OSError, RuntimeError):
         return f"{name}: a broken symbolic link (or a loop of links)"
-    if any(target.is_relative_to(special) for special in _SPECIAL_ROOTS):
+    if any(target.is_relative_to(special) for special in KERNEL_FILE_SYSTEMS):
         return f"{name}: links to {target}, a kernel file system; never read"
-    if _outside(target, root) and not allow_outside_links:
+    if not target.is_relative_to(root) and not allow_outside_links:
         return (
             f"{name}: links to {target}, outside the corpus folder; copy the file in, or set "
             "ASSISTANT_ALLOW_OUTSIDE_LINKS=true to follow such links"

@@ -16,6 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
+from assistant.corpus.reader import KERNEL_FILE_SYSTEMS
 from assistant.errors import IndexStoreError
 
 _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -62,13 +63,10 @@ def why_not_written(path: Path, error: BaseException) -> str | None:
     return None
 
 
-# Kernel file systems: nothing can be stored there, whatever free space or errno they show.
-_KERNEL_ROOTS = tuple(Path(root) for root in ("/proc", "/sys", "/dev"))
-
-
 def _on_kernel_fs(path: Path) -> bool:
+    """Nothing can be stored there, whatever free space or errno it shows."""
     target = _existing(path).resolve()
-    return any(target == root or target.is_relative_to(root) for root in _KERNEL_ROOTS)
+    return any(target.is_relative_to(root) for root in KERNEL_FILE_SYSTEMS)
 
 
 def storage_error(action: str, path: Path, error: BaseException) -> IndexStoreError:

@@ -38,6 +38,15 @@ def _drop_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def escape_controls(text: str, keep: str = "") -> str:
+    """`text` with each control character (ANSI escapes, a newline in a file name) shown as
+    `\\xNN`, so it prints as one harmless line; characters in `keep` stay as they are."""
+    return "".join(
+        char if char in keep or unicodedata.category(char) != "Cc" else f"\\x{ord(char):02x}"
+        for char in text
+    )
+
+
 def normalize_text(text: str) -> str:
     """Return `text` as clean NFC: Ð→Đ, invisible and control characters removed,
     spaces collapsed within lines, at most one blank line between paragraphs."""
