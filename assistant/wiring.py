@@ -32,7 +32,7 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
         return HashingEmbedding(config.hashing_dim)
     if config.backend == "sentence-transformers":
         from assistant.indexing.embeddings import SentenceTransformerEmbedding
-        from assistant.indexing.models import resolve_model_path
+        from assistant.models.paths import resolve_model_path
 
         if config.variant == "int8":
             from assistant.indexing.onnx_embedding import OnnxEmbedding
@@ -121,7 +121,7 @@ def build_llm(settings: Settings) -> LLM | None:
                 f"(llama-cpp-python compiles from source for several minutes; {error})"
             ) from error
         from assistant.answering.llm import chatml_completion_prompt, chatml_prompt
-        from assistant.indexing.gguf_fetch import resolve_gguf_path
+        from assistant.models.gguf import resolve_gguf_path
 
         model_path = resolve_gguf_path(config.model, settings.models_dir)
         try:

@@ -19,7 +19,7 @@ from assistant.answering.llm import LLMAnswerer, chatml_prompt
 from assistant.config import load_settings
 from assistant.corpus.reader import read_article
 from assistant.indexing.chunking import chunk_spans
-from assistant.indexing.gguf_fetch import resolve_gguf_path
+from assistant.models.gguf import resolve_gguf_path
 from assistant.retrieval.passage import Passage
 from bench.chunk_size import SEED
 

@@ -174,7 +174,7 @@ def count_tokens(texts: list[str], model, limit: int | None) -> dict:
         limit = None  # the hashing fake reads every word
         try:
             from assistant.config import load_settings
-            from assistant.indexing.models import resolve_model_path
+            from assistant.models.paths import resolve_model_path
 
             real = load_settings().embedding.model
             path = resolve_model_path(real, load_settings().models_dir)  # before the import

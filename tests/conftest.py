@@ -95,7 +95,7 @@ def real_embedder():
     Skipped when it has not been fetched, unless ASSISTANT_REQUIRE_MODEL=1 (as in CI), where
     a missing model is a failure rather than a silent skip.
     """
-    from assistant.indexing.model_fetch import PACKAGED_MODELS, is_fetched
+    from assistant.models.embedding import PACKAGED_MODELS, is_fetched
     from assistant.wiring import build_embedder
 
     real = load_settings()

@@ -7,14 +7,13 @@ given (the chunk's text template already carries the document format and the tit
 `HashingEmbedding` is a deterministic bag-of-words hash for tests: no files, no network,
 similar texts get similar vectors. It is never a user default.
 
-Not here: finding or fetching model files (`models.py`, `model_fetch.py`), chunking.
+Not here: finding or fetching model files (`assistant/models/`), chunking.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 from collections.abc import Callable
 from itertools import pairwise
@@ -25,20 +24,11 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from assistant.errors import ModelError
+from assistant.models.hub import force_hub_offline
 from assistant.text.normalize import fold_diacritics
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 QUERY_CACHE_SIZE = 512
-
-
-def force_hub_offline() -> None:
-    """Make the Hugging Face libraries never try the network (there is none to try)."""
-    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
-        os.environ[variable] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 class QueryCache:

@@ -6,9 +6,9 @@ are L2-normalised, and the last questions are cached. Texts are batched by simil
 that little time goes into padding. The export is verified (sha256) before it is loaded.
 
 Written by hand because sentence-transformers' ONNX backend needs `optimum-onnx`, which does
-not install beside transformers 5 (see `onnx_export.py`).
+not install beside transformers 5 (see `assistant/models/onnx.py`).
 
-Not here: making the export (`onnx_export.py`), the fp32 model (`embeddings.py`).
+Not here: making the export (`assistant/models/onnx.py`), the fp32 model (`embeddings.py`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from assistant.errors import ModelError
-from assistant.indexing.embeddings import QueryCache, force_hub_offline
-from assistant.indexing.onnx_export import INT8_FILE, int8_dir, verify_int8
+from assistant.indexing.embeddings import QueryCache
+from assistant.models.hub import force_hub_offline
+from assistant.models.onnx import INT8_FILE, int8_dir, verify_int8
 
 
 class OnnxEmbedding(BaseEmbedding):

@@ -15,7 +15,7 @@ from assistant.config import load_settings
 from assistant.corpus.reader import read_article
 from assistant.errors import ModelError
 from assistant.indexing.chunking import chunk_spans
-from assistant.indexing.gguf_fetch import resolve_gguf_path
+from assistant.models.gguf import resolve_gguf_path
 from assistant.retrieval.passage import Passage
 from assistant.wiring import build_llm
 from tests.conftest import SEED

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ModelError, ModelIntegrityError
-from assistant.indexing.model_fetch import (
+from assistant.models.embedding import (
     PACKAGED_MODELS,
     PackagedModel,
     fetch_model,

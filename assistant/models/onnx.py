@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import ModelError, ModelIntegrityError
+from assistant.models.hub import force_hub_offline
 
 INT8_DIR = "onnx-int8"
 INT8_FILE = "model.onnx"
@@ -113,8 +114,6 @@ def _export(model_dir: Path, out: Path) -> Path:
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             features = {"input_ids": input_ids, "attention_mask": attention_mask}
             return self.model(features)["sentence_embedding"]
-
-    from assistant.indexing.embeddings import force_hub_offline
 
     force_hub_offline()
     out.parent.mkdir(parents=True)

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from assistant.errors import ModelError, ModelIntegrityError
-from assistant.indexing.onnx_export import (
+from assistant.models.onnx import (
     INT8_FILE,
     MARKER,
     RECIPE,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import ModelError, ModelIntegrityError
-from assistant.indexing.model_fetch import (
+from assistant.models.embedding import (
     Downloader,
     Progress,
     copy_blocks,
