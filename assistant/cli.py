@@ -164,7 +164,8 @@ def _stage_reporter(progress: Progress) -> Callable[[str, int, int], None]:
 @click.option("--llm", is_flag=True, help="Check the local LLM (llm.model) instead.")
 def models_verify(settings: Settings, llm: bool) -> None:
     """Re-hash the cached model files and compare with the published checksum."""
-    from assistant.models.embedding import PACKAGED_MODELS, verify_model
+    from assistant.models.cache import verify_model
+    from assistant.models.embedding import PACKAGED_MODELS
 
     if llm:
         from assistant.models.gguf import PACKAGED_GGUFS, verify_gguf
@@ -191,7 +192,8 @@ def models_verify(settings: Settings, llm: bool) -> None:
 @_paths_options
 def models_list(settings: Settings) -> None:
     """Show the packaged models, whether they are fetched, and their licences."""
-    from assistant.models.embedding import PACKAGED_MODELS, is_fetched, model_dir
+    from assistant.models.cache import is_fetched, model_dir
+    from assistant.models.embedding import PACKAGED_MODELS
     from assistant.models.gguf import PACKAGED_GGUFS
 
     table = Table("model", "fetched", "folder", "licence")

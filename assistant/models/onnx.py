@@ -6,38 +6,36 @@ exporter, and quantizes its matrix multiplications to int8 with onnxruntime's dy
 quantization, except the MLP down-projections: Gemma's activations there have outliers that
 per-tensor int8 cannot hold (quantizing them too drops the mean cosine to fp32 from 0.99 to
 0.97; see docs/benchmarks.md). The result goes into `<model folder>/onnx-int8/` atomically,
-with a marker recording its sha256, which `verify_int8` and every load check.
+with a marker recording its sha256, which `verify_int8` and every load check. No sha256 is
+published for it, so the marker's is the one made here; hashing and the atomic move are the
+models cache's own (`cache.py`).
 
 Written by hand because the maintained route, sentence-transformers' ONNX backend through
 `optimum-onnx`, needs transformers < 4.58 and this project runs transformers 5 (which
 Gradio's huggingface-hub requirement and EmbeddingGemma need).
 
-Not here: running the exported model (`onnx_embedding.py`), fetching the original.
+Not here: running the exported model (`indexing/onnx_embedding.py`), fetching the original
+(`embedding.py`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import logging
-import shutil
 import tempfile
 import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import ModelError, ModelIntegrityError
+from assistant.models.cache import MARKER, Progress, install_folder, no_progress, sha256_of
 from assistant.models.hub import force_hub_offline
 
 INT8_DIR = "onnx-int8"
 INT8_FILE = "model.onnx"
-MARKER = ".verified.json"
 RECIPE = "dynamic-int8-v1"  # change it when the recipe changes: old exports are remade
-
-Progress = Callable[[str, int, int], None]
 
 
 def int8_dir(model_dir: Path) -> Path:
@@ -58,7 +56,7 @@ def export_int8(model_dir: Path, progress: Progress | None = None, force: bool =
     if is_exported(model_dir) and not force:
         verify_int8(model_dir)
         return target
-    report = progress or (lambda stage, done, total: None)
+    report = progress or no_progress
     with tempfile.TemporaryDirectory(prefix=".onnx-export-", dir=model_dir) as scratch:
         work = Path(scratch)
         report("export to ONNX", 0, 1)
@@ -69,13 +67,11 @@ def export_int8(model_dir: Path, progress: Progress | None = None, force: bool =
         staged.mkdir()
         _quantize(full, staged / INT8_FILE, model_dir)
         report("quantize to int8", 1, 1)
-        digest = _sha256(staged / INT8_FILE)
+        digest = sha256_of(staged / INT8_FILE)
         marker = {"recipe": RECIPE, "sha256": digest, "source": str(model_dir.name),
                   "made": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
         (staged / MARKER).write_text(json.dumps(marker, indent=1), "utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staged.rename(target)
+        install_folder(staged, target)
     return target
 
 
@@ -88,7 +84,7 @@ def verify_int8(model_dir: Path) -> str:
         raise ModelError(
             f"no int8 export in {folder}; run `assistant models fetch` to make it"
         ) from error
-    actual = _sha256(folder / INT8_FILE)
+    actual = sha256_of(folder / INT8_FILE)
     if actual != expected:
         raise ModelIntegrityError(
             f"{folder / INT8_FILE} is damaged (sha256 {actual[:12]}…, expected "
@@ -166,11 +162,3 @@ def _quantize(source: Path, out: Path, model_dir: Path) -> None:
         raise ModelError(f"no MLP down-projection found in {source.name}: unknown architecture")
     quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8,
                      nodes_to_exclude=keep_fp32)  # fmt: skip
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()

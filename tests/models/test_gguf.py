@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from assistant.cli import cli
 from assistant.errors import ModelError, ModelIntegrityError
-from assistant.models.embedding import is_fetched
+from assistant.models.cache import is_fetched
 from assistant.models.gguf import (
     PACKAGED_GGUFS,
     PackagedGGUF,
