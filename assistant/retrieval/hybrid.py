@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 from assistant.indexing.store import ChunkStore
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.lexical import LexicalIndex
-from assistant.retrieval.passage import Passage
+from assistant.retrieval.passage import Passage, passage_from_chunk
 from assistant.retrieval.sentences import with_sentence_scores
 
 Reranker = Callable[[str, list[Passage]], list[Passage]]
@@ -51,21 +50,6 @@ def reciprocal_rank_fusion(rankings: dict[str, list[str]], rrf_k: int) -> list[t
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
             best[chunk_id] = min(best.get(chunk_id, (rank, order)), (rank, order))
     return sorted(fused.items(), key=lambda item: (-item[1], best[item[0]]))
-
-
-def passage_from_chroma(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
-    """A Passage from a chunk as Chroma stores it (documents + llama-index metadata)."""
-    return Passage(
-        chunk_id=chunk_id,
-        article_id=str(meta["article_id"]),
-        title=str(meta.get("title", "")),
-        date=meta.get("date") or None,
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        score=score,
-        author=meta.get("author") or None,
-    )
 
 
 class HybridRetriever:
@@ -133,7 +117,7 @@ class HybridRetriever:
             return {}
         got = self.store.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
         return {
-            chunk_id: passage_from_chroma(chunk_id, text or "", meta or {}, 0.0)
+            chunk_id: passage_from_chunk(chunk_id, text or "", meta or {}, 0.0)
             for chunk_id, text, meta in zip(
                 got["ids"], got["documents"], got["metadatas"], strict=True
             )
