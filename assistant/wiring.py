@@ -15,7 +15,7 @@ from llama_index.core.llms import LLM
 from assistant.config import Settings
 from assistant.errors import ConfigError, ModelError
 from assistant.indexing.index_service import IndexService
-from assistant.indexing.store import ChunkStore, chroma_client
+from assistant.indexing.store import chroma_client
 
 if TYPE_CHECKING:
     from assistant.answering.extractive import ExtractiveAnswerer
@@ -72,28 +72,20 @@ def build_index_service(settings: Settings, client: Any = None) -> IndexService:
         client_factory=lambda: (
             client if client is not None else chroma_client(settings.store, settings.index)
         ),
-        after_update=lambda store: _sync_lexical(settings, store),
     )
-
-
-def _sync_lexical(settings: Settings, store: ChunkStore) -> None:
-    """Rebuild the persisted lexical index of `store` if an update left it stale."""
-    from assistant.retrieval.lexical import lexical_dir, sync_lexical_index
-
-    sync_lexical_index(store, lexical_dir(settings.index, store.name))
 
 
 def build_retriever(settings: Settings, service: IndexService) -> HybridRetriever:
     """Dense + lexical retrieval over the service's collection, fused (`settings.retrieval`)."""
     from assistant.retrieval.dense import DenseRetriever
     from assistant.retrieval.hybrid import HybridRetriever
-    from assistant.retrieval.lexical import lexical_dir, open_lexical_index
+    from assistant.retrieval.lexical import open_lexical_index
 
     config = settings.retrieval
     store = service.open_store()
     lexical = None
     if config.lexical_k > 0:
-        lexical = open_lexical_index(store, lexical_dir(settings.index, store.name))
+        lexical = open_lexical_index(store, service.lexical_dir(store))
     return HybridRetriever(
         store,
         DenseRetriever(store, service.embedder),

@@ -38,14 +38,9 @@ from assistant.config import StoreSettings
 from assistant.corpus.reader import parse_article_bytes
 from assistant.errors import ArticleError
 from assistant.indexing.chunking import VietnameseChunker, article_document
+from assistant.indexing.lexical import LexicalIndex, index_from_store, iter_chunks, store_ids
 from assistant.indexing.store import ChunkStore, chroma_client
-from assistant.retrieval.lexical import (
-    LexicalIndex,
-    index_from_store,
-    iter_chunks,
-    open_lexical_index,
-    store_ids,
-)
+from assistant.retrieval.lexical import open_lexical_index
 from bench.answer_quality import QUESTIONS
 from bench.chunk_size import NEWS
 from bench.scale_build import peak_rss_mb

@@ -48,11 +48,12 @@ from llama_index.core.schema import MetadataMode
 from assistant.config import load_settings
 from assistant.indexing.chunking import article_document
 from assistant.indexing.index_service import IndexService
+from assistant.indexing.lexical import LexicalIndex, read_chunks, store_ids
 from assistant.indexing.store import chroma_client
 from assistant.indexing.updater import article_version
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.hybrid import HybridRetriever
-from assistant.retrieval.lexical import LexicalIndex, read_chunks, store_ids
+from assistant.retrieval.lexical import LexicalRetriever
 from assistant.retrieval.passage import Passage
 from assistant.text.normalize import normalize_inline
 from assistant.text.quantities import find_quantities, quantity_keys
@@ -263,7 +264,11 @@ def lexical_runs(chunks: Chunks, cases: list[Case]) -> list[tuple[Result, Lexica
         index = LexicalIndex.build(chunks.ids, chunks.texts, chunks.titles, tokenize=tokenize)
         result = Result(f"lexical: {name}", build_s=time.process_time() - started)
         for case in cases:
-            ask(result, case, lambda q, i=index: [by_id[c] for c, _ in i.retrieve(q, TOP_K)])
+            ask(
+                result,
+                case,
+                lambda q, i=index: [by_id[c] for c, _ in LexicalRetriever(i).retrieve(q, TOP_K)],
+            )
         runs.append((result, index))
         print(f"{name}: tokenised and indexed in {result.build_s:.1f} CPU s", flush=True)
     return runs

@@ -6,9 +6,8 @@ nothing to do and `index status` are instant. The writer lock is an OS file lock
 grace for a reader catching up), and a killed writer's lock is released by the OS, so it
 never goes stale. A read-only or full index folder is reported as such (`storage.py`).
 
-Indexes derived from the collection (the lexical BM25 index) are kept in step through the
-`after_update` hook, which runs after every update and rebuild, still under the writer
-lock; `wiring.py` passes it in, so indexing never imports retrieval.
+The lexical BM25 index derived from the collection (`lexical.py`) is kept in step after
+every update and rebuild, still under the writer lock.
 
 Not here: concrete model or client choices (`wiring.py`), printing (`cli.py`).
 """
@@ -29,6 +28,7 @@ from assistant.config import Settings
 from assistant.corpus.reader import CorpusScan, FileStamp, scan_corpus
 from assistant.errors import IndexLockedError, IndexStoreError
 from assistant.indexing.chunking import VietnameseChunker
+from assistant.indexing.lexical import lexical_dir, sync_lexical_index
 from assistant.indexing.manifest import Manifest, ManifestEntry
 from assistant.indexing.storage import storage_error
 from assistant.indexing.store import ChunkStore, collection_name
@@ -45,6 +45,11 @@ from assistant.indexing.updater import (
 # catch up with it (`ChunkStore.catch_up`); a writer waits this long for that to end, which
 # is still an instant answer to a second writer.
 READER_GRACE_S = 2.0
+
+
+def writer_lock_path(index_dir: Path) -> Path:
+    """The file `IndexService.writer_lock` locks for the index in `index_dir`."""
+    return index_dir / ".writer.lock"
 
 
 @dataclass
@@ -68,7 +73,6 @@ class IndexService:
         model_name: str,
         embedder_factory: Callable[[], BaseEmbedding],
         client_factory: Callable[[], Any],
-        after_update: Callable[[ChunkStore], object] | None = None,
     ) -> None:
         self.settings = settings
         self.model_name = model_name  # vectors are filed under this name
@@ -76,7 +80,6 @@ class IndexService:
         self._embedder: BaseEmbedding | None = None
         self._client_factory = client_factory
         self._client: Any = None
-        self._after_update = after_update
         self.chunker = VietnameseChunker(
             max_chars=settings.chunking.max_chars,
             overlap_sentences=settings.chunking.overlap_sentences,
@@ -120,6 +123,14 @@ class IndexService:
     def open_store(self) -> ChunkStore:
         return self._open()[0]
 
+    def lexical_dir(self, store: ChunkStore) -> Path:
+        """Where the lexical index of `store`'s collection is saved."""
+        return lexical_dir(self.settings.index, store.name)
+
+    def sync_lexical(self, store: ChunkStore) -> None:
+        """Save the lexical index of `store` if an update left it stale (writer lock held)."""
+        sync_lexical_index(store, self.lexical_dir(store))
+
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
         index = self.settings.index
@@ -132,7 +143,7 @@ class IndexService:
             index.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise storage_error("create the index folder", index, error) from error
-        lock_path = index / ".writer.lock"
+        lock_path = writer_lock_path(index)
         try:
             # Made here, so a folder where no file can be created (/proc, a file, no
             # permission) is named as such, not waited on as if another writer held it.
@@ -204,9 +215,8 @@ class IndexService:
                 manifest.set_stamps(trusted_stamps(scan.stamps, manifest.entries(), self.chunker))
             finally:
                 manifest.close()
-            if self._after_update is not None:
-                # Also when nothing changed: it repairs a derived index left stale or missing.
-                self._after_update(store)
+            # Also when nothing changed: it repairs a lexical index left stale or missing.
+            self.sync_lexical(store)
         report.rejected, report.skipped = scan.rejected, scan.skipped
         return report
 
@@ -246,8 +256,7 @@ class IndexService:
                     live_manifest.close()
             finally:
                 new_manifest.close()
-            if self._after_update is not None:
-                self._after_update(ChunkStore(client, live.name))
+            self.sync_lexical(ChunkStore(client, live.name))
         report.rejected, report.skipped = scan.rejected, scan.skipped
         return report
 

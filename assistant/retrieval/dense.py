@@ -13,7 +13,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.indexing.store import ChunkStore
-from assistant.retrieval.passage import Passage
+from assistant.retrieval.passage import Passage, passage_from_chunk
 from assistant.text.normalize import normalize_inline
 
 
@@ -32,20 +32,9 @@ class DenseRetriever:
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
         retriever = self._index.as_retriever(similarity_top_k=k)
         hits = retriever.retrieve(normalize_inline(question))
-        passages = []
-        for hit in hits:
-            meta = hit.node.metadata
-            passages.append(
-                Passage(
-                    chunk_id=hit.node.node_id,
-                    article_id=meta["article_id"],
-                    title=meta.get("title", ""),
-                    date=meta.get("date") or None,
-                    text=hit.node.get_content(),
-                    start=int(meta["start"]),
-                    end=int(meta["end"]),
-                    score=float(hit.score or 0.0),
-                    author=meta.get("author") or None,
-                )
+        return [
+            passage_from_chunk(
+                hit.node.node_id, hit.node.get_content(), hit.node.metadata, float(hit.score or 0.0)
             )
-        return passages
+            for hit in hits
+        ]

@@ -4,9 +4,9 @@ Each retriever returns its own top list (`dense_k`, `lexical_k`); a chunk scores
 `sum(1 / (rrf_k + rank))` over the lists it is in (Cormack et al., 2009). Rank fusion needs
 no score calibration between cosine similarities and BM25 scores, which live on unrelated
 scales. The lexical list takes part only when the index knows at least `min_coverage` of
-the question's words (`LexicalIndex.coverage`): always for a Vietnamese question, accented
-or not, but not for an English one, whose few accidental matches (folded "thể" is `the`)
-would outvote dense retrieval, which understands it. In RRF any second vote outweighs a
+the question's words (`LexicalRetriever.coverage`): always for a Vietnamese question,
+accented or not, but not for an English one, whose few accidental matches (folded "thể" is
+`the`) would outvote dense retrieval, which understands it. In RRF any second vote outweighs a
 gap of one rank, so a small weight would not do: the list is used or left out.
 
 Chunks only the lexical side found are read from Chroma by id in one call, so every
@@ -20,20 +20,19 @@ per-retriever ranks that `Passage.scores` records for the answerer and the evals
 Reranking: pass `reranker(question, candidates) -> candidates best first`; it sees every
 fused candidate (up to dense_k + lexical_k) and the top `k` of its order are returned.
 None is shipped yet. The k passages returned carry their sentences' similarity to the
-question (`sentences.py`) for the reader. Not here: building the indexes (`indexing/`,
-`lexical.py`), answering.
+question (`sentences.py`) for the reader. Not here: building the indexes (`indexing/`),
+answering.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 from assistant.indexing.store import ChunkStore
 from assistant.retrieval.dense import DenseRetriever
-from assistant.retrieval.lexical import LexicalIndex
-from assistant.retrieval.passage import Passage
+from assistant.retrieval.lexical import LexicalRetriever
+from assistant.retrieval.passage import Passage, passage_from_chunk
 from assistant.retrieval.sentences import with_sentence_scores
 
 Reranker = Callable[[str, list[Passage]], list[Passage]]
@@ -53,21 +52,6 @@ def reciprocal_rank_fusion(rankings: dict[str, list[str]], rrf_k: int) -> list[t
     return sorted(fused.items(), key=lambda item: (-item[1], best[item[0]]))
 
 
-def passage_from_chroma(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
-    """A Passage from a chunk as Chroma stores it (documents + llama-index metadata)."""
-    return Passage(
-        chunk_id=chunk_id,
-        article_id=str(meta["article_id"]),
-        title=str(meta.get("title", "")),
-        date=meta.get("date") or None,
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        score=score,
-        author=meta.get("author") or None,
-    )
-
-
 class HybridRetriever:
     """Dense + lexical retrieval, fused; returns `Passage`s best first with `score` = fused."""
 
@@ -75,7 +59,7 @@ class HybridRetriever:
         self,
         store: ChunkStore,
         dense: DenseRetriever,
-        lexical: LexicalIndex | None,
+        lexical: LexicalRetriever | None,
         *,
         dense_k: int = 20,
         lexical_k: int = 20,
@@ -133,7 +117,7 @@ class HybridRetriever:
             return {}
         got = self.store.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
         return {
-            chunk_id: passage_from_chroma(chunk_id, text or "", meta or {}, 0.0)
+            chunk_id: passage_from_chunk(chunk_id, text or "", meta or {}, 0.0)
             for chunk_id, text, meta in zip(
                 got["ids"], got["documents"], got["metadatas"], strict=True
             )

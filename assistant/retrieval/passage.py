@@ -1,8 +1,13 @@
-"""`Passage`: one retrieved chunk with everything a citation needs. Plain data."""
+"""`Passage`: one retrieved chunk with everything a citation needs. Plain data.
+
+`passage_from_chunk` is the one mapping from a chunk as the store keeps it (text +
+llama-index metadata) to a `Passage`; dense and hybrid retrieval both use it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,3 +32,18 @@ class Passage:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def passage_from_chunk(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+    """A Passage from a chunk as Chroma stores it (documents + llama-index metadata)."""
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=str(meta["article_id"]),
+        title=str(meta.get("title", "")),
+        date=meta.get("date") or None,
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        score=score,
+        author=meta.get("author") or None,
+    )

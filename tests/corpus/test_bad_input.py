@@ -24,7 +24,8 @@ from assistant.config import Settings
 from assistant.corpus.reader import find_article_file, read_article, scan_corpus
 from assistant.errors import ArticleError
 from assistant.indexing.index_service import IndexService
-from assistant.retrieval.lexical import lexical_dir, open_lexical_index
+from assistant.indexing.lexical import lexical_dir
+from assistant.retrieval.lexical import open_lexical_index
 from assistant.wiring import build_assistant
 from tests.textdata import encode_utf16, encode_windows_1258, nfd
 

@@ -36,7 +36,7 @@ ids = set(store.collection.get(include=[])["ids"])
 expected = set()
 for article_id, entry in entries.items():
     expected |= store.chunk_ids(article_id, entry.version)
-from assistant.retrieval.lexical import LexicalIndex, ids_stamp, lexical_dir
+from assistant.indexing.lexical import LexicalIndex, ids_stamp, lexical_dir
 from assistant.wiring import build_assistant
 lexical = LexicalIndex.saved_stamp(lexical_dir(service.settings.index, store.name))
 answer = build_assistant(load_settings()).ask("Bài số 7 năm 2022 có bao nhiêu đảng viên?")

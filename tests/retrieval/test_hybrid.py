@@ -6,9 +6,10 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.indexing.index_service import IndexService
+from assistant.indexing.lexical import lexical_dir
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.hybrid import HybridRetriever, reciprocal_rank_fusion
-from assistant.retrieval.lexical import lexical_dir, open_lexical_index
+from assistant.retrieval.lexical import open_lexical_index
 from assistant.retrieval.passage import Passage
 from assistant.text.normalize import fold_diacritics
 from assistant.wiring import build_retriever

@@ -12,9 +12,10 @@ import pytest
 
 from assistant.config import Settings, load_settings
 from assistant.indexing.index_service import IndexService
+from assistant.indexing.lexical import lexical_dir
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.hybrid import HybridRetriever
-from assistant.retrieval.lexical import lexical_dir, open_lexical_index
+from assistant.retrieval.lexical import open_lexical_index
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.model

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
+from assistant.indexing import lexical
 from assistant.indexing.index_service import IndexService
-from assistant.retrieval import lexical
-from assistant.retrieval.lexical import (
+from assistant.indexing.lexical import (
     LexicalIndex,
     ids_stamp,
     lexical_dir,
-    open_lexical_index,
     store_ids,
     sync_lexical_index,
 )
+from assistant.retrieval.lexical import LexicalRetriever, open_lexical_index
 
 SEED_ID = "000_d06571e5afc15d7f.txt"
 TEXTS = {
@@ -28,11 +28,15 @@ TEXTS = {
 }
 
 
-def _small() -> LexicalIndex:
+def _built() -> LexicalIndex:
     return LexicalIndex.build(list(TEXTS), list(TEXTS.values()), ["Bài A", "Bài B", "Bài C"])
 
 
-def _top(index: LexicalIndex, question: str) -> str | None:
+def _small() -> LexicalRetriever:
+    return LexicalRetriever(_built())
+
+
+def _top(index: LexicalRetriever, question: str) -> str | None:
     hits = index.retrieve(question, 3)
     return hits[0][0] if hits else None
 
@@ -71,22 +75,24 @@ def test_scores_are_best_first_and_k_is_respected() -> None:
 
 
 def test_an_empty_index_returns_nothing_and_saves(tmp_path: Path) -> None:
-    assert LexicalIndex.build(["x#1"], ["…"]).retrieve("…", 5) == []
+    assert LexicalRetriever(LexicalIndex.build(["x#1"], ["…"])).retrieve("…", 5) == []
     empty = LexicalIndex.build([], [])
-    assert empty.retrieve("đảng viên", 5) == []
+    assert LexicalRetriever(empty).retrieve("đảng viên", 5) == []
     empty.save(tmp_path / "lex")
-    assert LexicalIndex.load(tmp_path / "lex").retrieve("đảng viên", 5) == []
+    loaded = LexicalRetriever(LexicalIndex.load(tmp_path / "lex"))
+    assert loaded.retrieve("đảng viên", 5) == []
 
 
 def test_save_and_load_roundtrip(tmp_path: Path) -> None:
-    index = _small()
+    index = _built()
     folder = tmp_path / "lexical" / "collection"
     index.save(folder)
     loaded = LexicalIndex.load(folder)
     assert loaded.ids == index.ids
     assert loaded.stamp == index.stamp == LexicalIndex.saved_stamp(folder)
     for question in ("27.350", "tong so dang vien", "78,56%", "23/03/2022"):
-        assert loaded.retrieve(question, 3) == index.retrieve(question, 3)
+        got = LexicalRetriever(loaded).retrieve(question, 3)
+        assert got == LexicalRetriever(index).retrieve(question, 3)
     # Saving again replaces the folder whole and leaves no temp folders behind.
     LexicalIndex.build(["z#1"], ["Nội dung khác"]).save(folder)
     assert LexicalIndex.load(folder).ids == ["z#1"]
@@ -97,7 +103,7 @@ def test_missing_or_broken_index_does_not_load(tmp_path: Path) -> None:
     assert LexicalIndex.saved_stamp(tmp_path / "none") is None
     with pytest.raises(OSError):
         LexicalIndex.load(tmp_path / "none")
-    _small().save(tmp_path / "lex")
+    _built().save(tmp_path / "lex")
     (tmp_path / "lex" / "lexical.json").write_text("{not json", encoding="utf-8")
     assert LexicalIndex.saved_stamp(tmp_path / "lex") is None
 
@@ -147,7 +153,7 @@ def test_a_stale_or_missing_index_is_rebuilt_in_memory_never_served(
     seed_chunks = sorted(store.chunk_ids(SEED_ID))
     store.delete_ids(seed_chunks[:1])
     opened = open_lexical_index(store, folder)
-    assert opened.stamp != stale.stamp
+    assert opened.index.stamp != stale.stamp
     assert seed_chunks[0] not in opened.ids
     assert LexicalIndex.saved_stamp(folder) == stale.stamp  # reading never writes
 
@@ -157,7 +163,7 @@ def test_a_stale_or_missing_index_is_rebuilt_in_memory_never_served(
     rebuilt = open_lexical_index(store, folder)
     assert sorted(rebuilt.ids) == sorted(store_ids(store))
     service.update()  # the next update repairs the saved index
-    assert LexicalIndex.saved_stamp(folder) == rebuilt.stamp
+    assert LexicalIndex.saved_stamp(folder) == rebuilt.index.stamp
 
 
 def test_an_open_index_follows_an_update_saved_meanwhile(

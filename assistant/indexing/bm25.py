@@ -7,7 +7,10 @@ re-tokenised the whole collection, and at 330k chunks the Python token lists pea
 update tokenises only the chunks it adds and drops rows for the ones it removes; the
 weights are then recomputed from the counts with numpy (0.1 s at 1,756 chunks, 15 s at
 330k). The formula and defaults are bm25s's (the Lucene variant, k1 = 1.5, b = 0.75);
-tests/retrieval/test_bm25.py checks the scores against bm25s on the same tokens.
+tests/indexing/test_bm25.py checks the scores against bm25s on the same tokens.
+
+It lives in indexing because the weights are computed by the writer and saved with the
+counts (`lexical.py`); readers map them and call `scores`.
 
 Not here: tokenising (`assistant.text.tokens`), Chroma, files, stamps (`lexical.py`).
 """

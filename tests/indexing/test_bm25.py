@@ -7,8 +7,9 @@ import random
 import bm25s
 import numpy as np
 
-from assistant.retrieval.bm25 import Bm25, TermCounts
-from assistant.retrieval.lexical import LexicalIndex
+from assistant.indexing.bm25 import Bm25, TermCounts
+from assistant.indexing.lexical import LexicalIndex
+from assistant.retrieval.lexical import LexicalRetriever
 from assistant.text.tokens import lexical_tokens
 
 TEXTS = [
@@ -90,6 +91,7 @@ def test_an_updated_index_ranks_like_one_built_whole_ties_included() -> None:
     )
     updated = partial.updated(ids, iter((i, texts[i], "") for i in later))
     assert sorted(updated.ids) == ids and updated.stamp == whole.stamp
+    updated_top, whole_top = LexicalRetriever(updated), LexicalRetriever(whole)
     for question in ("chi bộ đảng viên", "100%", "Huyện 2", "thôn Đông"):
-        assert updated.retrieve(question, 5) == whole.retrieve(question, 5)
-    assert [hit for hit, _ in updated.retrieve("thôn Đông", 2)] == ["same-a#1", "same-b#1"]
+        assert updated_top.retrieve(question, 5) == whole_top.retrieve(question, 5)
+    assert [hit for hit, _ in updated_top.retrieve("thôn Đông", 2)] == ["same-a#1", "same-b#1"]
