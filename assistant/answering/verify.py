@@ -41,13 +41,13 @@ from assistant.answering.claims import (
     read_sentence,
     together,
 )
-from assistant.answering.compose import display_date
 from assistant.answering.injection import without_instructions
 from assistant.answering.question import STOPWORDS, analyse
 from assistant.answering.support import support
 from assistant.answering.terms import Term, text_terms
 from assistant.answering.types import NOT_FOUND, Citation
 from assistant.retrieval.passage import Passage
+from assistant.text.display import display_date
 from assistant.text.figures import figure_supported, find_figures
 from assistant.text.lexicon import PUBLICATION
 from assistant.text.normalize import fold_diacritics
