@@ -84,7 +84,7 @@ class ExtractiveAnswerer:
             text,
             short,
             False,
-            [citation],
+            (citation,),
             kind=question.kind,
             support=evidence.support,
         )
@@ -119,5 +119,5 @@ class ExtractiveAnswerer:
             title=passage.title,
         )
         return Answer(
-            question.text, text, value, False, [citation], kind=question.kind, support=covered
+            question.text, text, value, False, (citation,), kind=question.kind, support=covered
         )

@@ -8,6 +8,9 @@ drops claims the reply says so; when nothing verifiable is left the extractive a
 replaces it. `Assistant.stream` yields the LLM's text as it comes, then the final `Answer`.
 `ChatSession` keeps the turns of one conversation.
 
+Answers are frozen: the final one is a copy of the answerer's with the question as asked,
+the analysis, passages and timings.
+
 Not here: building retrievers or models (`wiring.py`), printing (`cli.py`, `app.py`).
 """
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from assistant.answering.extractive import ExtractiveAnswerer
@@ -93,16 +96,18 @@ class Assistant:
         answer = self.extractive.answer(analysis, passages)
         if self.llm is not None:
             answer = yield from self._llm_answer(analysis, passages, history, answer)
-        answer.question = " ".join(question.split())
-        answer.analysis = analysis
-        answer.passages = passages
         done = time.perf_counter()
-        answer.timings_ms = {
-            "retrieve": (retrieved - started) * 1000,
-            "answer": (done - retrieved) * 1000,
-            "total": (done - started) * 1000,
-        }
-        yield answer
+        yield replace(
+            answer,
+            question=" ".join(question.split()),  # as asked (the JSON echoes it), spaced once
+            analysis=analysis,
+            passages=tuple(passages),
+            timings_ms={
+                "retrieve": (retrieved - started) * 1000,
+                "answer": (done - retrieved) * 1000,
+                "total": (done - started) * 1000,
+            },
+        )
 
     def _understand(self, question: str, history: Sequence[Turn]) -> tuple[Question, str]:
         """The analysed question and the retrieval query, follow-ups resolved."""
@@ -141,16 +146,14 @@ class Assistant:
                 yield delta
         except LLMError as error:
             # The articles still answer without the model: say what failed, keep going.
-            fallback.notes.append(LLM_FAILED_NOTE.format(error=error))
-            return fallback
+            return _noted(fallback, LLM_FAILED_NOTE.format(error=error))
         checked = verify_reply("".join(pieces), passages)
         if checked.abstained and not checked.changed:
             # The model found nothing; the extractive reader may still have a grounded
             # answer, and a grounded answer beats a refusal.
             return fallback
         if not checked.citations:
-            fallback.notes.append(REPLACED_NOTE)
-            return fallback
+            return _noted(fallback, REPLACED_NOTE)
         notes = []
         if checked.dropped or checked.bad_markers:
             notes.append(DROPPED_NOTE.format(n=len(checked.dropped) + len(checked.bad_markers)))
@@ -163,9 +166,14 @@ class Assistant:
             checked.citations,
             kind=analysis.kind,
             backend="llm",
-            notes=notes,
+            notes=tuple(notes),
             support=fallback.support,
         )
+
+
+def _noted(answer: Answer, note: str) -> Answer:
+    """`answer` with `note` added to its notes."""
+    return replace(answer, notes=(*answer.notes, note))
 
 
 class ChatSession:
