@@ -8,8 +8,12 @@ drops claims the reply says so; when nothing verifiable is left the extractive a
 replaces it. `Assistant.stream` yields the LLM's text as it comes, then the final `Answer`.
 `ChatSession` keeps the turns of one conversation.
 
-Answers are frozen: the final one is a copy of the answerer's with the question as asked,
-the analysis, passages and timings.
+A turn reads the question once (`question.analyse`, which normalises it) and hands that one
+`Question` on: its search text to the retriever, itself to the extractive reader, its text
+to the LLM; a follow-up adds the previous turn's terms to it (`carry_terms`) rather than
+reading it again. Only an LLM's standalone rewrite of a follow-up is a new text to read.
+Verification reads the reply's claims, not the question. Answers are frozen: the final one
+is a copy of the answerer's with the question as asked, the analysis, passages and timings.
 
 Not here: building retrievers or models (`wiring.py`), printing (`cli.py`, `app.py`).
 """
@@ -23,7 +27,7 @@ from typing import Protocol
 
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer
-from assistant.answering.question import Question, analyse
+from assistant.answering.question import Question, analyse, carry_terms
 from assistant.answering.types import Answer
 from assistant.answering.verify import verify_reply
 from assistant.errors import LLMError, QuestionError
@@ -110,7 +114,8 @@ class Assistant:
         )
 
     def _understand(self, question: str, history: Sequence[Turn]) -> tuple[Question, str]:
-        """The analysed question and the retrieval query, follow-ups resolved."""
+        """The analysed question and the retrieval query, follow-ups resolved; the question
+        is read once."""
         if not question or not question.strip():
             raise QuestionError("the question is empty")
         if len(question) > MAX_QUESTION_CHARS:
@@ -128,7 +133,7 @@ class Assistant:
             # the follow-up's own words stay in the query beside it.
             standalone = analyse(self.llm.condense(question, pairs), analysis)
             return standalone, f"{standalone.search_text} {analysis.search_text}"
-        carried = analyse(question, previous.analysis)
+        carried = carry_terms(analysis, previous.analysis)
         return carried, f"{analysis.search_text} {previous.analysis.search_text}"
 
     def _llm_answer(
