@@ -18,11 +18,11 @@ from typing import Any, BinaryIO
 import click
 from pydantic import ValidationError
 
-from assistant.answering.compose import display_date
 from assistant.answering.types import Answer
 from assistant.cli import _paths_options, cli, err, out, shown
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigError, QuestionError
+from assistant.text.display import display_date
 
 _LLM_CHOICES = click.Choice(["none", "llama-cpp", "openai-compatible"])
 

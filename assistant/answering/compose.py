@@ -26,17 +26,6 @@ CITATION_MARK = re.compile(r"\[\d+\]")
 _MARKER_LIKE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
-def display_date(iso: str | None) -> str | None:
-    """`2022-10-11` -> `11/10/2022`, the way Vietnamese articles write dates."""
-    if not iso:
-        return None
-    parts = iso[:10].split("-")
-    if len(parts) != 3 or not all(part.isdigit() for part in parts):
-        return iso
-    year, month, day = parts
-    return f"{int(day)}/{int(month)}/{year}"
-
-
 def compose_reply(
     question: Question,
     *,

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from assistant.answering.candidates import Candidate
 from assistant.answering.clause import answer_clause
-from assistant.answering.compose import compose_reply, display_date
+from assistant.answering.compose import compose_reply
 from assistant.answering.evidence import asked_words, find_evidence
 from assistant.answering.question import Question
 from assistant.answering.support import (
@@ -32,6 +32,7 @@ from assistant.answering.support import (
 from assistant.answering.terms import text_terms
 from assistant.answering.types import Answer, Citation, abstention
 from assistant.retrieval.passage import Passage
+from assistant.text.display import display_date
 
 DEFAULT_MIN_SUPPORT = 0.65
 
@@ -83,7 +84,7 @@ class ExtractiveAnswerer:
             text,
             short,
             False,
-            [citation],
+            (citation,),
             kind=question.kind,
             support=evidence.support,
         )
@@ -118,5 +119,5 @@ class ExtractiveAnswerer:
             title=passage.title,
         )
         return Answer(
-            question.text, text, value, False, [citation], kind=question.kind, support=covered
+            question.text, text, value, False, (citation,), kind=question.kind, support=covered
         )

@@ -17,7 +17,7 @@ Not here: finding or scoring answers (`extractive.py`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answering.terms import has_diacritics, keyed_positions, text_terms
 from assistant.text.lexicon import ORG_HEADS, PLACE_HEADS, WHOLE_OF_FRACTION
@@ -167,7 +167,24 @@ def _classify(text: str, accented: bool) -> tuple[str, re.Match | None]:
 
 def analyse(question: str, earlier: Question | None = None) -> Question:
     """Read `question`; the terms of an `earlier` turn are carried in at half weight."""
-    text = normalize_inline(question)
+    read = _read(normalize_inline(question))
+    return read if earlier is None else carry_terms(read, earlier)
+
+
+def carry_terms(question: Question, earlier: Question) -> Question:
+    """`question` with the terms of an `earlier` turn added at half weight, for a follow-up
+    ("Còn tỷ lệ thì sao?" keeps "kết nạp" of the turn before); its own terms stay as read."""
+    carried = (
+        earlier.terms if earlier.exact == question.exact else _terms_of(earlier, question.exact)
+    )
+    terms = dict(question.terms)
+    for key, weight in carried.items():
+        terms.setdefault(key, weight * 0.5)
+    return replace(question, terms=terms)
+
+
+def _read(text: str) -> Question:
+    """The analysis of normalised `text`, on its own."""
     english = _english(text)
     accented = has_diacritics(text)
     kind, match = _classify(text, accented or english)
@@ -184,10 +201,6 @@ def analyse(question: str, earlier: Question | None = None) -> Question:
     # The question word itself ("bao nhiêu phần trăm", "ngày nào") is never in the evidence.
     asked = wh_span if not english else None
     terms = _weighted_terms(content, exact, extra, asked)
-    if earlier is not None:
-        carried = earlier.terms if earlier.exact == exact else _terms_of(earlier, exact)
-        for key, weight in carried.items():
-            terms.setdefault(key, weight * 0.5)
     counted = _counted_noun(text, wh_span) if kind == "number" else None
     lowered = fold_diacritics(content)
     # Accented words are matched as typed: folded, "cần" would be "cán" of "cán bộ".

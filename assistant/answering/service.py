@@ -8,6 +8,13 @@ drops claims the reply says so; when nothing verifiable is left the extractive a
 replaces it. `Assistant.stream` yields the LLM's text as it comes, then the final `Answer`.
 `ChatSession` keeps the turns of one conversation.
 
+A turn reads the question once (`question.analyse`, which normalises it) and hands that one
+`Question` on: its search text to the retriever, itself to the extractive reader, its text
+to the LLM; a follow-up adds the previous turn's terms to it (`carry_terms`) rather than
+reading it again. Only an LLM's standalone rewrite of a follow-up is a new text to read.
+Verification reads the reply's claims, not the question. Answers are frozen: the final one
+is a copy of the answerer's with the question as asked, the analysis, passages and timings.
+
 Not here: building retrievers or models (`wiring.py`), printing (`cli.py`, `app.py`).
 """
 
@@ -15,12 +22,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer
-from assistant.answering.question import Question, analyse
+from assistant.answering.question import Question, analyse, carry_terms
 from assistant.answering.types import Answer
 from assistant.answering.verify import verify_reply
 from assistant.errors import LLMError, QuestionError
@@ -93,19 +100,22 @@ class Assistant:
         answer = self.extractive.answer(analysis, passages)
         if self.llm is not None:
             answer = yield from self._llm_answer(analysis, passages, history, answer)
-        answer.question = " ".join(question.split())
-        answer.analysis = analysis
-        answer.passages = passages
         done = time.perf_counter()
-        answer.timings_ms = {
-            "retrieve": (retrieved - started) * 1000,
-            "answer": (done - retrieved) * 1000,
-            "total": (done - started) * 1000,
-        }
-        yield answer
+        yield replace(
+            answer,
+            question=" ".join(question.split()),  # as asked (the JSON echoes it), spaced once
+            analysis=analysis,
+            passages=tuple(passages),
+            timings_ms={
+                "retrieve": (retrieved - started) * 1000,
+                "answer": (done - retrieved) * 1000,
+                "total": (done - started) * 1000,
+            },
+        )
 
     def _understand(self, question: str, history: Sequence[Turn]) -> tuple[Question, str]:
-        """The analysed question and the retrieval query, follow-ups resolved."""
+        """The analysed question and the retrieval query, follow-ups resolved; the question
+        is read once."""
         if not question or not question.strip():
             raise QuestionError("the question is empty")
         if len(question) > MAX_QUESTION_CHARS:
@@ -123,7 +133,7 @@ class Assistant:
             # the follow-up's own words stay in the query beside it.
             standalone = analyse(self.llm.condense(question, pairs), analysis)
             return standalone, f"{standalone.search_text} {analysis.search_text}"
-        carried = analyse(question, previous.analysis)
+        carried = carry_terms(analysis, previous.analysis)
         return carried, f"{analysis.search_text} {previous.analysis.search_text}"
 
     def _llm_answer(
@@ -141,16 +151,14 @@ class Assistant:
                 yield delta
         except LLMError as error:
             # The articles still answer without the model: say what failed, keep going.
-            fallback.notes.append(LLM_FAILED_NOTE.format(error=error))
-            return fallback
+            return _noted(fallback, LLM_FAILED_NOTE.format(error=error))
         checked = verify_reply("".join(pieces), passages)
         if checked.abstained and not checked.changed:
             # The model found nothing; the extractive reader may still have a grounded
             # answer, and a grounded answer beats a refusal.
             return fallback
         if not checked.citations:
-            fallback.notes.append(REPLACED_NOTE)
-            return fallback
+            return _noted(fallback, REPLACED_NOTE)
         notes = []
         if checked.dropped or checked.bad_markers:
             notes.append(DROPPED_NOTE.format(n=len(checked.dropped) + len(checked.bad_markers)))
@@ -163,9 +171,14 @@ class Assistant:
             checked.citations,
             kind=analysis.kind,
             backend="llm",
-            notes=notes,
+            notes=tuple(notes),
             support=fallback.support,
         )
+
+
+def _noted(answer: Answer, note: str) -> Answer:
+    """`answer` with `note` added to its notes."""
+    return replace(answer, notes=(*answer.notes, note))
 
 
 class ChatSession:

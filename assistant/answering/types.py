@@ -6,15 +6,23 @@ no offsets. The JSON form (`Answer.to_dict`) is a contract for scripts and the e
 `{question, answer, short_answer, abstained, citations: [{n, article_id, title, date,
 quote, start, end, score, field}], timings_ms: {retrieve, answer, total}, backend, notes}`.
 
+Both are frozen values: a step that changes an answer (the service adding timings, a note,
+the passages) builds a new one with `dataclasses.replace`. Sequences are tuples; whoever
+builds an answer may pass lists, they are stored as tuples. `timings_ms` stays a dict (the
+JSON form and the evals read it as one); it is filled when the answer is built.
+
 Not here: how answers are found, verified or printed.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from assistant.retrieval.passage import Passage
+
+if TYPE_CHECKING:  # a type only: the answer types do not need the question reader
+    from assistant.answering.question import Question
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các bài viết đã lập chỉ mục."
 
@@ -53,7 +61,7 @@ class Citation:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
     """A reply: `text` carries `[n]` markers that index `citations`."""
 
@@ -61,16 +69,21 @@ class Answer:
     text: str
     short_answer: str | None
     abstained: bool
-    citations: list[Citation] = field(default_factory=list)
+    citations: tuple[Citation, ...] = ()
     kind: str = "sentence"
     backend: str = "extractive"
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     support: float = 0.0
     # The question as the answerer read it (terms carried into a follow-up); not output.
-    analysis: Any = field(default=None, repr=False, compare=False)
+    analysis: Question | None = field(default=None, repr=False, compare=False)
     # The passages retrieved for it, best first (the evals score retrieval); not output.
-    passages: list[Passage] = field(default_factory=list, repr=False, compare=False)
+    passages: tuple[Passage, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A builder may pass lists; stored as tuples, nothing can change them afterwards.
+        for name in ("citations", "notes", "passages"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def to_dict(self) -> dict:
         return {
@@ -89,4 +102,4 @@ class Answer:
 
 def abstention(question: str, kind: str = "sentence", support: float = 0.0) -> Answer:
     """The reply when the articles do not answer: no citation, nothing guessed."""
-    return Answer(question, NOT_FOUND, None, True, [], kind=kind, support=support)
+    return Answer(question, NOT_FOUND, None, True, (), kind=kind, support=support)

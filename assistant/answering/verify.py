@@ -20,8 +20,8 @@ claim that fails one is dropped (the reply then says how many were):
    passages hold only inside such a sentence ("PWNED", "99.999") means the model obeyed it.
 Instructions are never evidence and never quoted. Kept claims are renumbered in order of
 use; each citation quotes, verbatim, the sentences of its passage that back its claim, so the
-figures a reader is shown are in the quote. `short_answer` is the first figure of the first
-kept claim (or that claim).
+figures a reader is shown are in the quote (`citing.py`). `short_answer` is the first figure
+of the first kept claim (or that claim).
 
 Hand-written: checking figures and citation numbers against sources is what no RAG library
 does. Not here: what to show when nothing survives (`service.py` falls back to the
@@ -31,8 +31,9 @@ extractive answer), reading figures (`text/figures.py`), binding them (`claims.p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from assistant.answering.citing import KeptClaim, Quote, cite
 from assistant.answering.claims import (
     Claim,
     backs,
@@ -41,13 +42,13 @@ from assistant.answering.claims import (
     read_sentence,
     together,
 )
-from assistant.answering.compose import display_date
 from assistant.answering.injection import without_instructions
 from assistant.answering.question import STOPWORDS, analyse
 from assistant.answering.support import support
 from assistant.answering.terms import Term, text_terms
 from assistant.answering.types import NOT_FOUND, Citation
 from assistant.retrieval.passage import Passage
+from assistant.text.display import display_date
 from assistant.text.figures import figure_supported, find_figures
 from assistant.text.lexicon import PUBLICATION
 from assistant.text.normalize import fold_diacritics
@@ -65,15 +66,15 @@ _PUBLICATION = re.compile(
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verified:
     """A checked reply: what survived, its citations, what was dropped and why."""
 
     text: str
-    citations: list[Citation]
-    dropped: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)  # one per dropped claim
-    bad_markers: list[int] = field(default_factory=list)
+    citations: tuple[Citation, ...]
+    dropped: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # one per dropped claim
+    bad_markers: tuple[int, ...] = ()
     abstained: bool = False
     short_answer: str | None = None
 
@@ -100,21 +101,16 @@ def _source(passage: Passage) -> _Source:
     return _Source(passage, text, spans, terms, text_terms(passage.title))
 
 
-@dataclass
-class _Kept:
-    claim: str
-    quotes: list[tuple[int, int, int]]  # (passage number, start, end) in the passage text
-    short: str
-
-
 def verify_reply(text: str, passages: list[Passage]) -> Verified:
     """Check `text` (with `[n]` markers numbering `passages` from 1) claim by claim."""
     if fold_diacritics(text).find(_ABSTAINS) != -1 and not _MARKER.search(text):
-        return Verified(NOT_FOUND, [], abstained=True)
-    result = Verified("", [])
+        return Verified(NOT_FOUND, (), abstained=True)
     sources = [_source(passage) for passage in passages]
     planted = _planted_words(passages)
-    kept: list[_Kept] = []
+    kept: list[KeptClaim] = []
+    dropped: list[str] = []
+    reasons: list[str] = []
+    bad_markers: list[int] = []
     reply = text.strip()
     for start, end in sentence_spans(reply):
         sentence = reply[start:end]
@@ -129,28 +125,35 @@ def verify_reply(text: str, passages: list[Passage]) -> Verified:
         cited = list(dict.fromkeys(cited))
         reason, quotes = _check(claim, cited, sources, planted)
         if reason:
-            result.dropped.append(claim)
-            result.reasons.append(reason)
+            dropped.append(claim)
+            reasons.append(reason)
             continue
-        result.bad_markers += bad  # removed from a claim that stays
+        bad_markers += bad  # removed from a claim that stays
         figures = find_figures(claim)
-        kept.append(_Kept(claim, quotes, figures[0].text if figures else claim.rstrip(".!?… ")))
-    result.text, result.citations = _renumber(kept, passages)
-    result.abstained = not result.citations
-    result.short_answer = kept[0].short if kept else None
-    return result
+        short = figures[0].text if figures else claim.rstrip(".!?… ")
+        kept.append(KeptClaim(claim, tuple(quotes), short))
+    reply_text, citations = cite(kept, passages)
+    return Verified(
+        reply_text,
+        citations,
+        tuple(dropped),
+        tuple(reasons),
+        tuple(bad_markers),
+        abstained=not citations,
+        short_answer=kept[0].short if kept else None,
+    )
 
 
 def _check(
     claim_text: str, cited: list[int], sources: list[_Source], planted: set[str]
-) -> tuple[str | None, list[tuple[int, int, int]]]:
+) -> tuple[str | None, list[Quote]]:
     """Why `claim_text` fails (None if it holds) and the sentences that back it."""
     if not cited:
         return "uncited", []
     if {term.key for term in text_terms(claim_text)} & planted:
         return "repeats a planted instruction", []
     claim = read_claim(claim_text)
-    chosen: list[tuple[int, int, int]] = []
+    chosen: list[Quote] = []
     if claim.figures:
         placed = _place_figures(claim, cited, sources)
         if placed is None:
@@ -173,9 +176,7 @@ def _check(
     return None, chosen
 
 
-def _place_figures(
-    claim: Claim, cited: list[int], sources: list[_Source]
-) -> list[tuple[int, int, int]] | None:
+def _place_figures(claim: Claim, cited: list[int], sources: list[_Source]) -> list[Quote] | None:
     """The cited sentences that state every figure of `claim`, bound; None if one is stated
     by none of them (or only by the byline, for a claim not about the article)."""
     options = []  # (passage number, start, end, {claim figure: sentence figure})
@@ -208,9 +209,7 @@ def _place_figures(
     return chosen
 
 
-def _byline(
-    claim: Claim, index: int, cited: list[int], sources: list[_Source]
-) -> tuple[int, int, int] | None:
+def _byline(claim: Claim, index: int, cited: list[int], sources: list[_Source]) -> Quote | None:
     """The byline supports a date only in a claim about the article's publication."""
     figure = claim.figures[index]
     if figure.kind != "date" or not _PUBLICATION.search(claim.read.text):
@@ -232,9 +231,7 @@ def _flat(text: str) -> str:
     return " ".join(fold_diacritics(text).split())
 
 
-def _sentence_naming(
-    name: str, cited: list[int], sources: list[_Source]
-) -> tuple[int, int, int] | None:
+def _sentence_naming(name: str, cited: list[int], sources: list[_Source]) -> Quote | None:
     wanted = _flat(name)
     for number in cited:
         source = sources[number - 1]
@@ -246,9 +243,7 @@ def _sentence_naming(
     return None
 
 
-def _best_sentence(
-    claim: str, cited: list[int], sources: list[_Source]
-) -> tuple[int, int, int] | None:
+def _best_sentence(claim: str, cited: list[int], sources: list[_Source]) -> Quote | None:
     """The cited sentence that backs most of a claim without figures, if enough."""
     asked = analyse(claim)
     if not asked.terms:
@@ -266,7 +261,7 @@ def _best_sentence(
     return best if best_share >= MIN_CLAIM_SUPPORT else None
 
 
-def _words_backed(claim: str, chosen: list[tuple[int, int, int]], sources: list[_Source]) -> bool:
+def _words_backed(claim: str, chosen: list[Quote], sources: list[_Source]) -> bool:
     """Whether the sentences that state a claim's figures also hold enough of its words."""
     asked = analyse(claim)
     if not asked.terms:
@@ -293,45 +288,3 @@ def _planted_words(passages: list[Passage]) -> set[str]:
         stated |= {term.key for term in text_terms(without_instructions(passage.text))}
         stated |= {term.key for term in text_terms(passage.title)}
     return planted - stated - _STOP_KEYS
-
-
-def _renumber(kept: list[_Kept], passages: list[Passage]) -> tuple[str, list[Citation]]:
-    """Number citations in order of use; one per passage and quoted span."""
-    numbers: dict[tuple[int, int, int], int] = {}
-    parts = []
-    for claim in kept:
-        marks = []
-        for quote in _merged(claim.quotes):
-            numbers.setdefault(quote, len(numbers) + 1)
-            marks.append(f"[{numbers[quote]}]")
-        body, stop = (
-            (claim.claim[:-1], claim.claim[-1])
-            if claim.claim[-1] in ".!?…"
-            else (
-                claim.claim,
-                ".",
-            )
-        )
-        parts.append(f"{body.rstrip()} {''.join(dict.fromkeys(marks))}{stop}")
-    citations = []
-    for (number, start, end), n in numbers.items():
-        passage = passages[number - 1]
-        if start < 0:  # the byline or title: quote the passage's first sentence
-            start, end = (sentence_spans(without_instructions(passage.text)) or [(0, 0)])[0]
-        citations.append(Citation.quoting(n, passage, start, end))
-    return " ".join(parts), citations
-
-
-def _merged(quotes: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """One span per passage, from its first backing sentence to its last."""
-    spans: dict[int, tuple[int, int]] = {}
-    bylines = []
-    for number, start, end in quotes:
-        if start < 0:
-            bylines.append(number)
-            continue
-        low, high = spans.get(number, (start, end))
-        spans[number] = (min(low, start), max(high, end))
-    merged = [(number, *span) for number, span in spans.items()]
-    merged += [(number, -1, -1) for number in dict.fromkeys(bylines) if number not in spans]
-    return merged

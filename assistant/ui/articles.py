@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from assistant.answering.compose import display_date
 from assistant.errors import IndexLockedError
 from assistant.indexing.index_service import IndexService
 from assistant.indexing.updater import UpdateReport
+from assistant.text.display import display_date
 from assistant.text.normalize import fold_diacritics
 from assistant.ui.uploads import UploadResult, delete_article, safe_file_name, save_uploads
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 import re
 
-from assistant.answering.compose import display_date
 from assistant.answering.types import Answer, Citation
+from assistant.text.display import display_date
 
 # `:` too: GFM (Gradio's chat markdown) links any bare `https://…` or `www.…` by itself;
 # written `https\://` and `www\.` they stay text.

@@ -87,7 +87,7 @@ def test_answered_in_other_words_with_a_complete_span(passages, question, short)
 def test_near_misses_and_unrelated_questions_are_not_answered(passages, question):
     answer = ask(question, passages)
     assert answer.abstained, answer
-    assert answer.citations == []
+    assert answer.citations == ()
 
 
 def test_the_dense_gate_refuses_evidence_the_model_finds_unlike_the_question(passages):

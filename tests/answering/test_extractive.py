@@ -140,7 +140,7 @@ def test_it_abstains_when_the_articles_do_not_say(seed_passages, question):
     answer = ask(question, seed_passages)
     assert answer.abstained
     assert answer.text == NOT_FOUND
-    assert answer.citations == []
+    assert answer.citations == ()
 
 
 def test_no_passages_means_no_answer():

@@ -1,11 +1,16 @@
 """The answering service: extractive by default, LLM replies verified, follow-ups resolved."""
 
+import dataclasses
+
 import pytest
 
+import assistant.answering.question as question_module
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer
 from assistant.answering.question import analyse
 from assistant.answering.service import REPLACED_NOTE, Assistant, ChatSession
 from assistant.errors import QuestionError
+from assistant.text.normalize import normalize_inline as normalize
 from tests.answering.passages import article_from_file, best_passages, passages_of
 from tests.conftest import SEED
 from tests.fakes import ScriptedLLM
@@ -117,3 +122,58 @@ def test_an_unreachable_llm_falls_back_to_the_extractive_answer(retriever):
     )
     assert answer.short_answer == "27.350 người" and answer.backend == "extractive"
     assert answer.notes and "Không dùng được mô hình ngôn ngữ" in answer.notes[0]
+
+
+class FixedRetriever:
+    """Retrieval that reads nothing: the seed passages in order; records queries."""
+
+    def __init__(self):
+        self.passages = passages_of(article_from_file(SEED))
+        self.queries = []
+
+    def retrieve(self, question, k=5):
+        self.queries.append(question)
+        return self.passages[:k]
+
+
+class RecordingReader(ExtractiveAnswerer):
+    """The extractive reader, remembering each `Question` it was handed."""
+
+    def __init__(self):
+        super().__init__()
+        self.read = []
+
+    def answer(self, question, passages):
+        self.read.append(question)
+        return super().answer(question, passages)
+
+
+def test_each_turn_reads_the_question_once(monkeypatch):
+    # Every reading of a question, wherever it happens, normalises it in `question.py`.
+    seen = []
+    monkeypatch.setattr(
+        question_module, "normalize_inline", lambda text: seen.append(text) or normalize(text)
+    )
+    retriever, reader = FixedRetriever(), RecordingReader()
+    chat = ChatSession(Assistant(retriever, extractive=reader))
+    first = "Tính đến 15/9/2022 tỉnh kết nạp được bao nhiêu đảng viên mới?"
+    follow_up = "Con số đó đạt bao nhiêu phần trăm chỉ tiêu?"
+    answers = [chat.ask(first)]
+    assert seen == [first]
+    answers.append(chat.ask(follow_up))
+    assert seen == [first, follow_up]  # the previous turn's terms are carried, not re-read
+    # The one reading is what the retriever, the reader, the answer and the turn all got.
+    for turn, answer, read in zip(chat.turns, answers, reader.read, strict=True):
+        assert answer.analysis is read and turn.analysis is read
+    assert retriever.queries[0] == reader.read[0].search_text
+    assert "kết nạp" in retriever.queries[1] and set(reader.read[0].terms) <= set(
+        reader.read[1].terms
+    )
+
+
+def test_an_answer_is_frozen_and_the_service_returns_a_new_one(retriever):
+    answer = Assistant(retriever).ask("Tổng số đảng viên toàn tỉnh là bao nhiêu?")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.text = "khác"
+    assert isinstance(answer.citations, tuple) and isinstance(answer.passages, tuple)
+    assert isinstance(answer.notes, tuple)

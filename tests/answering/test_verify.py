@@ -40,7 +40,7 @@ def test_an_invented_number_is_dropped():
     checked = verify_reply(
         "Tổng số đảng viên là 10.000 người [1]. Tỷ lệ đại hội là 78,56% [1].", PASSAGES
     )
-    assert checked.dropped == ["Tổng số đảng viên là 10.000 người."]
+    assert checked.dropped == ("Tổng số đảng viên là 10.000 người.",)
     assert "10.000" not in checked.text
     assert checked.text == "Tỷ lệ đại hội là 78,56% [1]."
 
@@ -56,9 +56,9 @@ def test_a_number_must_be_in_the_passage_it_cites_not_another():
 
 def test_a_citation_that_was_not_given_is_removed():
     checked = verify_reply("Toàn tỉnh có 27.350 đảng viên [7].", PASSAGES)
-    assert checked.reasons == ["uncited"]  # it named no passage that was given
+    assert checked.reasons == ("uncited",)  # it named no passage that was given
     assert "[7]" not in checked.text
-    assert checked.citations == []  # and the figure, now unsupported, went with it
+    assert checked.citations == ()  # and the figure, now unsupported, went with it
     assert checked.abstained
 
 
@@ -68,12 +68,12 @@ def test_uncited_sentences_and_sentences_the_source_does_not_say_are_dropped():
         "Công tác được chú trọng [1][2]. Nhiều chi bộ đã tổ chức đại hội [1]."
     )
     checked = verify_reply(reply, PASSAGES)
-    assert checked.dropped == [
+    assert checked.dropped == (
         "Có 27.350 đảng viên.",
         "Tỉnh đã kỷ luật hàng trăm đảng viên trong năm.",
         "Công tác được chú trọng.",
-    ]
-    assert checked.reasons[:2] == ["uncited", "uncited"]
+    )
+    assert checked.reasons[:2] == ("uncited", "uncited")
     assert checked.text == "Nhiều chi bộ đã tổ chức đại hội [1]."
     assert "chi bộ tổ chức đại hội" in checked.citations[0].quote
 
@@ -85,4 +85,4 @@ def test_the_byline_supports_the_publication_date():
 
 def test_a_refusal_is_an_abstention():
     checked = verify_reply(NOT_FOUND, PASSAGES)
-    assert checked.abstained and checked.citations == []
+    assert checked.abstained and checked.citations == ()

@@ -31,10 +31,16 @@ def answer(
 ) -> Answer:
     cited = passage("seed.txt")
     citation = Citation.quoting(1, cited, 0, len(quote)) if quote else None
-    result = Answer("q", text, short, False, [citation] if citation else [], backend=backend)
-    result.passages = [passage(article) for article in retrieved]
-    result.timings_ms = {"total": ms}
-    return result
+    return Answer(
+        "q",
+        text,
+        short,
+        False,
+        [citation] if citation else [],
+        backend=backend,
+        timings_ms={"total": ms},
+        passages=[passage(article) for article in retrieved],
+    )
 
 
 @pytest.mark.parametrize("short", ["27.350", "27,350", "27350"])
