@@ -6,7 +6,7 @@ and none of it may render. The reply's `[n]` markers become links to the sources
 where each citation shows its article (title, date, author) and the quote highlighted
 inside its paragraph; the whole article opens below it ("Xem toàn bài") with the quote marked.
 
-Not here: Gradio components and callbacks (`app.py`), reading article files.
+Not here: Gradio components and callbacks (`layout.py`, `chat.py`), reading article files.
 """
 
 from __future__ import annotations
