@@ -1,8 +1,8 @@
 """Serving the web app: Gradio mounted behind `HttpGuard` in an app of ours, run by uvicorn.
 
 The queue's limits, the options Gradio is mounted with (system fonts, no analytics, no SSR,
-the upload size limit), the ASGI app, a uvicorn server that `Blocks.close()`
-stops, and the check that refuses to serve beyond this machine without a login.
+the upload size limit, Vietnamese texts, CSS), the ASGI app, a uvicorn server that
+`Blocks.close()` stops, and the check that refuses to serve beyond this machine without a login.
 
 Not here: the page itself (`layout.py`), reading flags or settings (`app.py`, `config.py`).
 """
@@ -22,7 +22,9 @@ from starlette.routing import Mount
 
 from assistant.config import Settings
 from assistant.errors import ConfigError
+from assistant.ui.gradio_texts import GRADIO_TEXTS
 from assistant.ui.http_guard import HttpGuard
+from assistant.ui.layout import CSS
 
 QUEUE_SIZE = 20  # events waiting at most; one more is refused at once ("busy")
 CONCURRENCY = 2  # events (questions, uploads) running at once
@@ -41,6 +43,8 @@ def gradio_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str
         "show_error": True,
         # System fonts only: the default theme would fetch fonts from the internet.
         "theme": gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
+        "css": CSS,  # tables in the text font: monospace breaks Vietnamese combining marks
+        "i18n": GRADIO_TEXTS,  # Gradio's own texts (upload box, queue, login) in Vietnamese
         # Gradio keeps uploads in its temp folder, unlimited by default; no article is larger.
         "max_file_size": settings.max_file_bytes,
         "ssr_mode": False,  # no Node server in front of the guard

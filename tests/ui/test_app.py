@@ -15,7 +15,7 @@ from assistant.config import load_settings
 from assistant.errors import ConfigError
 from assistant.ui.articles import remove_article, upload_articles
 from assistant.ui.chat import respond
-from assistant.ui.layout import build_app
+from assistant.ui.layout import NOTHING_CHOSEN, build_app, chosen_article, delete_question
 from assistant.ui.server import check_binding
 from tests.answering.passages import article_from_file, best_passages, passages_of
 from tests.conftest import SEED
@@ -115,3 +115,13 @@ def test_binding_beyond_loopback_needs_a_login(monkeypatch):
         load_settings()
     monkeypatch.setenv("ASSISTANT_AUTH", "an:mật khẩu")
     assert load_settings().server.login() == ("an", "mật khẩu")
+
+
+def test_a_chosen_row_names_its_article_for_the_confirmation():
+    row = ["Tiêu đề *đậm*", "11/10/2022", 15, "28/11/2026 10:00", "bài_1.txt"]
+    article_id, text = chosen_article(row)
+    assert article_id == "bài_1.txt"
+    assert text == "Đã chọn: **Tiêu đề \\*đậm\\*** (bài\\_1\\.txt)"
+    assert "bài\\_1\\.txt" in delete_question(article_id)
+    assert chosen_article(None) == (None, NOTHING_CHOSEN)
+    assert chosen_article(["", "", "", "", ""]) == (None, NOTHING_CHOSEN)
