@@ -210,6 +210,46 @@ class AnswerSettings(BaseModel):
     )
 
 
+class ServerSettings(BaseModel):
+    """How `app.py` serves the web app (its flags `--host`, `--port`, `--allow-remote`)."""
+
+    host: str = Field(
+        "127.0.0.1",
+        description="Address the web app binds to; one beyond this machine needs `auth` "
+        "or `allow_remote`.",
+    )
+    port: int = Field(7860, ge=1, le=65535, description="Port the web app listens on.")
+    auth: SecretStr | None = Field(
+        None,
+        description="`user:password` turns on a login; read from `ASSISTANT_AUTH` (or "
+        "`ASSISTANT_SERVER__AUTH`).",
+    )
+    allow_remote: bool = Field(
+        False, description="Serve a non-loopback address without a login (trusted network)."
+    )
+
+    @field_validator("auth", mode="before")
+    @classmethod
+    def _empty_is_none(cls, auth: Any) -> Any:
+        return None if auth == "" else auth
+
+    @field_validator("auth")
+    @classmethod
+    def _user_and_password(cls, auth: SecretStr | None) -> SecretStr | None:
+        if auth is not None:
+            user, sep, password = auth.get_secret_value().partition(":")
+            if not sep or not user or not password:
+                raise ValueError("ASSISTANT_AUTH must look like user:password")
+        return auth
+
+    def login(self) -> tuple[str, str] | None:
+        """(user, password) for Gradio's login, or None without one."""
+        if self.auth is None:
+            return None
+        user, _, password = self.auth.get_secret_value().partition(":")
+        return user, password
+
+
 class Settings(BaseSettings):
     """All settings of the assistant."""
 
@@ -236,6 +276,20 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_auth_variable(cls, data: Any) -> Any:
+        # `ASSISTANT_AUTH` (the README's name) is `server.auth`; a nested value wins.
+        auth = os.environ.get("ASSISTANT_AUTH")
+        if auth and isinstance(data, dict):
+            server = data.get("server")
+            if server is None:
+                data = {**data, "server": {"auth": auth}}
+            elif isinstance(server, dict) and server.get("auth") is None:
+                data = {**data, "server": {**server, "auth": auth}}
+        return data
 
 
 def load_settings(**overrides: Any) -> Settings:

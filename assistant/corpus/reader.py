@@ -11,9 +11,10 @@ the corpus folder is rejected by name unless `allow_outside_links` is set; anyth
 not a regular file (FIFOs, devices, sockets) and anything under /proc, /sys or /dev is
 never read, even when a link allows it. A file name that is not valid UTF-8, or that holds
 control characters (a newline, an escape sequence), is rejected by name, shown with those
-bytes escaped (`t\\xean.txt`). `find_article_file` maps an article id back to its file.
+bytes escaped (`t\\xean.txt`).
 
-Not here: what to do with the articles (indexing decides), watching the folder.
+Not here: what to do with the articles (indexing decides), watching the folder, writing or
+deleting article files or finding one by its id (`files.py`).
 """
 
 from __future__ import annotations
@@ -247,22 +248,6 @@ def article_files(corpus_dir: Path, allow_outside_links: bool = False) -> Iterat
     for path, problem in corpus_entries(corpus_dir, allow_outside_links):
         if problem is None:
             yield path
-
-
-def find_article_file(corpus_dir: Path, article_id: str) -> Path | None:
-    """The file of `article_id` inside `corpus_dir`, or None if there is none.
-
-    Ids are NFC but a file copied from macOS may carry an NFD name, so a miss by name is
-    looked up among the article files. A path resolving outside the corpus is never returned.
-    """
-    root = corpus_dir.resolve()
-    for candidate in (root / article_id, root / unicodedata.normalize("NFD", article_id)):
-        if candidate.is_file() and candidate.resolve().is_relative_to(root):
-            return candidate
-    for path in article_files(root):
-        if article_id_for(path.relative_to(root)) == article_id:
-            return path if path.resolve().is_relative_to(root) else None
-    return None
 
 
 def _one_line(error: BaseException) -> str:

@@ -1,35 +1,28 @@
 """What the web app's "Articles" tab shows and does, as plain functions of the index service.
 
-The table of indexed articles, a one-line index status, uploading and deleting article files
-(`uploads.py`, re-exported here), and an incremental index update that reports progress as
-a fraction and a Vietnamese description. Every text is Vietnamese and ready to display.
+The table of indexed articles, a one-line index status, an incremental index update that
+reports progress as a fraction and a Vietnamese description, and the tab's two actions
+(upload, delete) as (table, status, message). Every text is Vietnamese and ready to display.
 
-Not here: Gradio (the app only renders what these return), chat, reading the articles
-themselves (the manifest already holds title, date and chunk count).
+Not here: Gradio components (`layout.py`), chat, the corpus files themselves (saving,
+checking and deleting them is `assistant.corpus.files`), reading the articles (the manifest
+already holds title, date and chunk count).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from assistant.errors import IndexLockedError
+from assistant.config import Settings
+from assistant.corpus.files import delete_article, save_uploads
+from assistant.errors import AssistantError, IndexLockedError
 from assistant.indexing.index_service import IndexService
 from assistant.indexing.updater import UpdateReport
 from assistant.text.display import display_date
 from assistant.text.normalize import fold_diacritics
-from assistant.ui.uploads import UploadResult, delete_article, safe_file_name, save_uploads
-
-__all__ = [
-    "LOCKED_MESSAGE",
-    "UploadResult",
-    "article_rows",
-    "delete_article",
-    "pending_summary",
-    "safe_file_name",
-    "save_uploads",
-    "update_index",
-]
 
 LOCKED_MESSAGE = "Một tiến trình khác đang cập nhật chỉ mục; thử lại sau."
 
@@ -130,3 +123,42 @@ def update_index(service: IndexService, progress: ProgressCallback | None = None
     if progress:
         progress(1.0, "Đã cập nhật chỉ mục")
     return describe_report(report)
+
+
+TabUpdate = tuple[list[list], str, str]  # (table rows, index status, message)
+
+
+def upload_articles(
+    service: IndexService, settings: Settings, files: list[Any] | None, progress: Any = None
+) -> TabUpdate:
+    """Save uploaded files into the corpus and index them: (table, status, message)."""
+    # Gradio hands over file paths (strings); older versions passed objects with `.name`.
+    paths = [Path(f) if isinstance(f, str | Path) else Path(f.name) for f in files or []]
+    result = save_uploads(paths, settings.corpus, settings.max_file_bytes)
+    lines = [f"Đã lưu: {article_id}" for article_id in result.saved]
+    lines += [f"Không nhận {name}: {why}" for name, why in result.rejected]
+    if result.saved:
+        lines.append(_update(service, progress))
+    return article_rows(service), pending_summary(service), "\n".join(lines) or "Chưa chọn tệp."
+
+
+def remove_article(
+    service: IndexService, settings: Settings, article_id: str | None, progress: Any = None
+) -> TabUpdate:
+    """Delete an article file and drop its chunks from the index."""
+    if not article_id:
+        return article_rows(service), pending_summary(service), "Chưa chọn bài."
+    try:
+        delete_article(article_id, settings.corpus)
+    except AssistantError as error:
+        return article_rows(service), pending_summary(service), str(error)
+    message = f"Đã xóa {article_id}. {_update(service, progress)}"
+    return article_rows(service), pending_summary(service), message
+
+
+def _update(service: IndexService, progress: Any) -> str:
+    """`update_index` with Gradio's progress bar; a held lock becomes the message."""
+    try:
+        return update_index(service, (lambda f, what: progress(f, desc=what)) if progress else None)
+    except AssistantError as error:  # another writer holds the index: say so, lose nothing
+        return str(error)

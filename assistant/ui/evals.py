@@ -2,7 +2,9 @@
 
 Runs through `assistant.evaluation` exactly as `assistant eval run` does (same runner,
 metrics and report files in `evals/reports/`); this module only lists suites and turns a
-report into escaped HTML: quotes come from articles and may hold markup.
+report into escaped HTML: quotes come from articles and may hold markup. The chat tab's
+example questions are taken from the suites too (`example_questions`), so they are questions
+the evals check the index answers.
 
 Not here: scoring, suite parsing or report formats (`assistant.evaluation`).
 """
@@ -38,6 +40,29 @@ def suite_choices(folder: Path) -> list[tuple[str, str]]:
             label = f"{path.name} (tệp không hợp lệ)"
         choices.append((label, str(path)))
     return choices
+
+
+def example_questions(folder: Path, n: int = 4) -> list[str]:
+    """The first `n` answerable one-turn questions of the suites in `folder` that ask the
+    app's own index (no corpus of their own, no scripted LLM reply), in suite order."""
+    try:
+        paths = find_suites([folder])
+    except AssistantError:
+        return []
+    questions: list[str] = []
+    for path in paths:
+        try:
+            suite = load_suite(path)
+        except AssistantError:
+            continue
+        if suite.corpus is not None:
+            continue
+        for case in suite.cases:
+            if case.question and not case.expect.abstain and case.reply is None:
+                questions.append(case.question)
+                if len(questions) == n:
+                    return questions
+    return questions
 
 
 def run_suite_html(

@@ -1,6 +1,6 @@
 """An ASGI middleware that keeps the web app's answers from granting or leaking to others.
 
-`HttpGuard` wraps the whole web app (`app.py` mounts Gradio inside it) and edits only the
+`HttpGuard` wraps the whole web app (`server.py` mounts Gradio inside it) and edits only the
 headers of each HTTP response, on their way out:
 
 - **No CORS for another origin.** Unless the request's `Origin` is the app's own origin

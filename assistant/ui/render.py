@@ -5,8 +5,9 @@ article text may hold `<script>`, raw HTML or a markdown image pointing at an ou
 and none of it may render. The reply's `[n]` markers become links to the sources panel,
 where each citation shows its article (title, date, author) and the quote highlighted
 inside its paragraph; the whole article opens below it ("Xem toàn bài") with the quote marked.
+Below the reply come its short answer, its sources and whether it was verified against them.
 
-Not here: Gradio components and callbacks (`app.py`), reading article files.
+Not here: Gradio components and callbacks (`layout.py`, `chat.py`), reading article files.
 """
 
 from __future__ import annotations
@@ -42,8 +43,33 @@ def draft_markdown(draft: str) -> str:
     return f"⏳ *{DRAFT_LABEL}:*\n\n> {quoted} …"
 
 
+VERIFIED = "✓ **Đã kiểm chứng**: số liệu và trích dẫn khớp với nguồn."
+UNVERIFIED = "**Chưa kiểm chứng**: câu trả lời không có nguồn."
+
+
+def _details(answer: Answer) -> list[str]:
+    """The short answer, the sources and the verification line of an answer (not abstained).
+
+    Every final answer is checked against its cited passages (an extractive one quotes them,
+    an LLM's goes through `answering.verify`); one left without a citation is not verified.
+    """
+    lines = []
+    if answer.short_answer:
+        lines.append(f"**Trả lời ngắn:** {escape_markdown(answer.short_answer)}")
+    if answer.citations:
+        cited = [
+            f"[[{c.n}]](#nguon-{c.n}) {escape_markdown(c.title)}"
+            + (f" ({escape_markdown(display_date(c.date))})" if display_date(c.date) else "")
+            for c in answer.citations
+        ]
+        lines.append("**Nguồn:** " + "; ".join(cited))
+    lines.append(VERIFIED if answer.citations else UNVERIFIED)
+    return lines
+
+
 def reply_markdown(answer: Answer) -> str:
-    """The chat bubble: each `[n]` linked to its citation, if it has one; notes in italics.
+    """The chat bubble: each `[n]` linked to its citation, if it has one; notes in italics;
+    then the short answer, the sources and whether it was verified.
 
     An abstention is marked so that it looks different from an answer.
     """
@@ -55,6 +81,8 @@ def reply_markdown(answer: Answer) -> str:
     )
     if answer.abstained:
         text = f"⚠️ *{text}*"
+    else:
+        text += "".join(f"\n\n{line}" for line in _details(answer))
     notes = "".join(f"\n\n*Lưu ý: {escape_markdown(note)}*" for note in answer.notes)
     return text + notes
 

@@ -316,7 +316,7 @@ def test_a_half_obeying_llm_keeps_only_its_grounded_claim(settings, assistant):
 
 
 def test_nothing_renders_in_the_chat_while_the_reply_streams(settings, assistant):
-    from app import respond
+    from assistant.ui.chat import respond
 
     seed, planted = numbered(assistant, MEMBERS)
     reply = obeying_replies(seed, planted)["everything at once"]

@@ -19,13 +19,15 @@ from typing import ClassVar
 
 import pytest
 
-from app import respond, upload_articles
 from assistant.config import Settings
-from assistant.corpus.reader import find_article_file, read_article, scan_corpus
+from assistant.corpus.files import find_article_file
+from assistant.corpus.reader import read_article, scan_corpus
 from assistant.errors import ArticleError
 from assistant.indexing.index_service import IndexService
 from assistant.indexing.lexical import lexical_dir
 from assistant.retrieval.lexical import open_lexical_index
+from assistant.ui.articles import upload_articles
+from assistant.ui.chat import respond
 from assistant.wiring import build_assistant
 from tests.textdata import encode_utf16, encode_windows_1258, nfd
 

@@ -1,4 +1,7 @@
-"""The web app's callbacks, driven as functions with the seed article and a real fake retriever."""
+"""The web app's callbacks and server settings, driven as functions.
+
+The seed article is answered through a real fake retriever.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from app import auth_from_env, build_app, check_binding, respond
 from assistant.answering.question import analyse
 from assistant.answering.service import Assistant
 from assistant.config import load_settings
 from assistant.errors import ConfigError
+from assistant.ui.articles import remove_article, upload_articles
+from assistant.ui.chat import respond
+from assistant.ui.layout import NOTHING_CHOSEN, build_app, chosen_article, delete_question
+from assistant.ui.server import check_binding
 from tests.answering.passages import article_from_file, best_passages, passages_of
 from tests.conftest import SEED
 
@@ -73,7 +79,6 @@ def test_the_page_builds(assistant, app_settings, service):
 
 def test_upload_then_ask_then_delete(tmp_path, service):
     """An uploaded article is indexed and answerable; a bad file is refused; delete removes it."""
-    from app import remove_article, upload_articles
     from assistant.wiring import build_assistant
 
     settings = service.settings
@@ -106,7 +111,17 @@ def test_binding_beyond_loopback_needs_a_login(monkeypatch):
     check_binding("0.0.0.0", ("u", "p"), False)
     check_binding("0.0.0.0", None, True)
     monkeypatch.setenv("ASSISTANT_AUTH", "nobody")
-    with pytest.raises(ConfigError):
-        auth_from_env()
+    with pytest.raises(ConfigError, match="ASSISTANT_AUTH must look like user:password"):
+        load_settings()
     monkeypatch.setenv("ASSISTANT_AUTH", "an:mật khẩu")
-    assert auth_from_env() == ("an", "mật khẩu")
+    assert load_settings().server.login() == ("an", "mật khẩu")
+
+
+def test_a_chosen_row_names_its_article_for_the_confirmation():
+    row = ["Tiêu đề *đậm*", "11/10/2022", 15, "28/11/2026 10:00", "bài_1.txt"]
+    article_id, text = chosen_article(row)
+    assert article_id == "bài_1.txt"
+    assert text == "Đã chọn: **Tiêu đề \\*đậm\\*** (bài\\_1\\.txt)"
+    assert "bài\\_1\\.txt" in delete_question(article_id)
+    assert chosen_article(None) == (None, NOTHING_CHOSEN)
+    assert chosen_article(["", "", "", "", ""]) == (None, NOTHING_CHOSEN)

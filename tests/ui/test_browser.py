@@ -4,7 +4,8 @@ Marker `browser`: skipped when chromium or Playwright is missing, unless
 ASSISTANT_REQUIRE_BROWSER=1 (as in CI), where that is a failure. Playwright never downloads a
 browser here: it is pointed at the system's chromium. The app runs as a real process on a
 free loopback port over a temporary index of the seed article, built with the real model.
-Set ASSISTANT_SCREENSHOT=path to save a screenshot of the answered question.
+Set ASSISTANT_SCREENSHOT=path to save a screenshot of the answered question, and
+ASSISTANT_TABLE_SCREENSHOT=path for the articles table (docs/images/articles-table.png).
 """
 
 from __future__ import annotations
@@ -120,21 +121,72 @@ def test_a_seed_question_is_answered_with_a_clickable_citation(page):
 
 
 def test_an_uploaded_article_is_answered(page, app_url, tmp_path):
-    from playwright.sync_api import expect
 
     upload = tmp_path / "dong-xuan.txt"
     upload.write_text(NEW_ARTICLE, encoding="utf-8")
-    page.get_by_role("tab", name="Bài viết").click()
-    page.locator("input[type=file][accept*='.txt']").set_input_files(str(upload))
-    page.get_by_text("dong-xuan.txt").first.wait_for()  # uploaded to the app, listed
-    page.get_by_role("button", name="Lưu và lập chỉ mục").click()
-    expect(page.get_by_label("Kết quả")).to_have_value(
-        re.compile("Đã lưu: dong-xuan.txt"), timeout=120_000
-    )
+    upload_through_the_page(page, upload)
     assert (app_url[1] / "corpus" / "dong-xuan.txt").exists()
     page.get_by_role("tab", name="Hỏi đáp").click()
     ask(page, "Tổng số đảng viên của huyện là bao nhiêu?")
     page.get_by_text("5.432").first.wait_for()
+
+
+def upload_through_the_page(page, path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Bài viết").click()
+    page.locator("input[type=file][accept*='.txt']").set_input_files(str(path))
+    # Uploaded to the app, listed (Gradio 6.31 shows the name as "stem .ext" spans, labelled).
+    page.get_by_label(path.name, exact=True).first.wait_for()
+    page.get_by_role("button", name="Lưu và lập chỉ mục").click()
+    expect(page.get_by_label("Kết quả")).to_have_value(
+        re.compile(f"Đã lưu: {re.escape(path.name)}"), timeout=120_000
+    )
+
+
+def test_the_articles_table_is_set_in_a_text_font(page, tmp_path):
+    """Monospace fonts break Vietnamese combining marks apart ("tổchức", "Sốđoạn")."""
+    page.get_by_role("tab", name="Bài viết").click()
+    table = page.locator("#bang-bai-viet")
+    cell = table.locator("[role=gridcell]").filter(has_text="Chủ động tham mưu").first
+    header = table.locator("[role=columnheader]").filter(has_text="Số đoạn").first
+    cell.wait_for()
+    for element in (cell, header):
+        for font in element.evaluate(
+            "e => [e, ...e.querySelectorAll('*')].map(x => getComputedStyle(x).fontFamily)"
+        ):
+            assert "mono" not in font.lower(), font
+    shot = os.environ.get("ASSISTANT_TABLE_SCREENSHOT") or str(tmp_path / "articles-table.png")
+    table.screenshot(path=shot)
+
+
+def test_an_article_is_deleted_by_choosing_it_and_confirming(page, app_url, tmp_path):
+    from playwright.sync_api import expect
+
+    upload = tmp_path / "xoa-thu.txt"
+    upload.write_text(NEW_ARTICLE.replace("Huyện Đồng Xuân", "Huyện Tây Hòa"), encoding="utf-8")
+    upload_through_the_page(page, upload)
+    table = page.locator("#bang-bai-viet")
+    row = table.locator("[role=row]").filter(has_text="xoa-thu.txt")
+    row.locator("[role=gridcell]").first.click()
+    page.get_by_text("Đã chọn:").wait_for()
+    page.get_by_role("button", name="Xóa bài đã chọn").click()
+    assert (app_url[1] / "corpus" / "xoa-thu.txt").exists()  # nothing yet: confirm first
+    page.get_by_role("button", name="Xóa hẳn").click()
+    expect(page.get_by_label("Kết quả")).to_have_value(
+        re.compile("Đã xóa xoa-thu.txt"), timeout=120_000
+    )
+    expect(row).to_have_count(0)
+    assert not (app_url[1] / "corpus" / "xoa-thu.txt").exists()
+    assert table.locator("[role=row]").filter(has_text="Chủ động tham mưu").count() == 1
+
+
+def test_an_example_question_is_asked_by_clicking_it(page):
+    page.get_by_text("Tổng số đảng viên toàn tỉnh là bao nhiêu?", exact=True).first.click()
+    page.get_by_text("27.350 người").first.wait_for()
+    reply = page.locator(".message").last.inner_text()
+    assert "Trả lời ngắn: 27.350 người" in reply and "Đã kiểm chứng" in reply
+    assert "Chủ động tham mưu tốt công tác tổ chức" in page.locator("#nguon-1").inner_text()
 
 
 def test_files_outside_the_app_are_refused(app_url):

@@ -6,7 +6,7 @@ import shutil
 
 from assistant.answering.question import analyse
 from assistant.answering.service import Assistant
-from assistant.ui.evals import report_html, run_suite_html, suite_choices
+from assistant.ui.evals import example_questions, report_html, run_suite_html, suite_choices
 from tests.answering.passages import article_from_file, best_passages, passages_of
 from tests.conftest import PROJECT, SEED
 
@@ -39,6 +39,24 @@ def test_the_project_suites_are_offered(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: [")
     assert suite_choices(tmp_path) == [("bad.yaml (tệp không hợp lệ)", str(tmp_path / "bad.yaml"))]
     assert suite_choices(tmp_path / "missing") == []
+
+
+def test_example_questions_come_from_the_suites(tmp_path):
+    examples = example_questions(PROJECT / "evals")
+    assert examples[0] == "Tổng số đảng viên toàn tỉnh là bao nhiêu?" and len(examples) == 4
+    (tmp_path / "a.yaml").write_text(
+        "name: a\ncases:\n"
+        "  - {id: a1, question: 'Không có?', expect: {abstain: true}}\n"
+        "  - {id: a2, turns: ['Một?', 'Hai?'], expect: {any: ['2']}}\n"
+        "  - {id: a3, question: 'Ba?', expect: {any: ['3']}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text("name: b\ncorpus: bai\ncases:\n"
+                                     "  - {id: b1, question: 'Bốn?', expect: {any: ['4']}}\n",
+                                     encoding="utf-8")  # fmt: skip
+    (tmp_path / "c.yaml").write_text("cases: [", encoding="utf-8")
+    assert example_questions(tmp_path) == ["Ba?"]  # answerable, one turn, the app's index
+    assert example_questions(tmp_path / "missing") == []
 
 
 def test_a_suite_runs_on_the_apps_own_assistant(tmp_path, settings):

@@ -2,6 +2,8 @@
 
 from assistant.answering.types import NOT_FOUND, Answer, Citation, abstention
 from assistant.ui.render import (
+    UNVERIFIED,
+    VERIFIED,
     article_html,
     paragraph_span,
     reply_markdown,
@@ -35,6 +37,17 @@ def test_markers_link_to_their_source_and_markdown_is_inert():
     assert "[[1]](#nguon-1)" in reply
     assert "![x](http" not in reply and "<b>" not in reply
     assert "\\!\\[x\\]" in reply
+
+
+def test_a_reply_shows_its_short_answer_sources_and_verification():
+    reply = reply_markdown(answer())
+    assert "**Trả lời ngắn:** 27\\.350" in reply
+    assert "**Nguồn:** [[1]](#nguon-1) Tiêu đề \\<b\\>đậm\\</b\\> (11/10/2022)" in reply
+    assert reply.endswith(VERIFIED)
+    unsourced = reply_markdown(Answer("q", "Có 27.350 người.", None, False, []))
+    assert unsourced.endswith(UNVERIFIED) and "Trả lời ngắn" not in unsourced
+    silent = reply_markdown(abstention("q"))
+    assert "Trả lời ngắn" not in silent and "kiểm chứng" not in silent
 
 
 def test_an_abstention_looks_different_and_notes_show():

@@ -47,18 +47,13 @@ import gradio as gr
 import httpx
 import pytest
 
-from app import (
-    QUEUE_SIZE,
-    build_app,
-    configure_queue,
-    respond,
-    serve,
-    upload_articles,
-)
 from assistant.answering.service import MAX_QUESTION_CHARS
 from assistant.config import Settings, load_settings
-from assistant.ui.articles import LOCKED_MESSAGE, update_index
+from assistant.ui.articles import LOCKED_MESSAGE, update_index, upload_articles
+from assistant.ui.chat import respond
 from assistant.ui.http_guard import HttpGuard
+from assistant.ui.layout import build_app
+from assistant.ui.server import QUEUE_SIZE, configure_queue, serve
 from assistant.wiring import build_assistant, build_index_service
 from tests.conftest import PROJECT, SEED
 

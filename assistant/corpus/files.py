@@ -1,4 +1,4 @@
-"""Putting uploaded article files into the corpus folder, and taking them out, safely.
+"""The corpus folder's files by article id: saving uploads, deleting, finding, reading bodies.
 
 An upload is trusted for nothing but its bytes: only a sanitised base name of the file is
 used (never a client path), the size is checked from `stat` before reading, and the content
@@ -6,8 +6,11 @@ must parse with the parser the CLI uses, so a file that is saved is a file the n
 update will take. A bad file is reported with a Vietnamese reason and nothing is written.
 Names are never silently overwritten: a different file with a taken name is saved as
 `name (2).txt`; the same bytes under a taken name are refused as already there.
+`find_article_file` maps an article id back to its file (never one outside the corpus), and
+`article_bodies` reads the current text of cited articles for the sources panel.
 
-Not here: indexing (`articles.update_index`), rendering, serving files back.
+Not here: scanning and parsing the whole corpus (`reader.py`), indexing (the index service),
+rendering, serving files back.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from assistant.corpus.reader import (
     EmptyArticle,
     article_files,
     parse_article_bytes,
+    read_article,
 )
 from assistant.errors import ArticleError, AssistantError
 
@@ -172,3 +177,35 @@ def delete_article(article_id: str, corpus_dir: Path) -> None:
         target.unlink()
     except OSError as error:
         raise AssistantError(f"Không xóa được {article_id!r}: {error.strerror}") from error
+
+
+def find_article_file(corpus_dir: Path, article_id: str) -> Path | None:
+    """The file of `article_id` inside `corpus_dir`, or None if there is none.
+
+    Ids are NFC but a file copied from macOS may carry an NFD name, so a miss by name is
+    looked up among the article files. A path resolving outside the corpus is never returned.
+    """
+    root = corpus_dir.resolve()
+    for candidate in (root / article_id, root / unicodedata.normalize("NFD", article_id)):
+        if candidate.is_file() and candidate.resolve().is_relative_to(root):
+            return candidate
+    for path in article_files(root):
+        if article_id_for(path.relative_to(root)) == article_id:
+            return path if path.resolve().is_relative_to(root) else None
+    return None
+
+
+def article_bodies(corpus_dir: Path, article_ids: Iterable[str], max_bytes: int) -> dict[str, str]:
+    """The current text of each article (missing or unreadable ones are left out)."""
+    bodies = {}
+    corpus = corpus_dir.resolve()
+    for article_id in article_ids:
+        # Never outside the corpus; found under an NFD name too (files copied from macOS).
+        path = find_article_file(corpus, article_id)
+        if path is None:
+            continue
+        try:
+            bodies[article_id] = read_article(path, corpus, max_bytes).body
+        except (AssistantError, OSError):
+            continue
+    return bodies
