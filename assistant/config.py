@@ -2,8 +2,9 @@
 
 Precedence (highest first): explicit overrides (CLI flags) > environment variables
 (`ASSISTANT_*`, nested fields with `__`, e.g. `ASSISTANT_EMBEDDING__BACKEND=hashing`) >
-defaults. Defaults run offline. Nothing here does I/O at import time, and nothing here
-builds models or stores: that is `wiring.py`'s job.
+defaults. Loaded settings are changed only by `with_overrides()`, which validates them
+again. Defaults run offline. Nothing here does I/O at import time, and nothing here builds
+models or stores: that is `wiring.py`'s job.
 """
 
 from __future__ import annotations
@@ -293,25 +294,59 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings from the environment plus `overrides` (None values are ignored).
+    """Build settings from the environment plus `overrides` (merged as by `with_overrides`).
 
-    Nested overrides are given as dicts, e.g. `embedding={"backend": "hashing"}`; they
-    are merged over what the environment says rather than replacing it.
+    E.g. `load_settings(index=Path("idx"), llm={"backend": "llama-cpp"}, retrieval={"k": 3})`.
     """
-    given = {key: value for key, value in overrides.items() if value is not None}
     try:
         base = Settings()
-        if not given:
-            return base
-        merged = base.model_dump()
-        for key, value in given.items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = {**merged[key], **value}
-            else:
-                merged[key] = value
-        return Settings.model_validate(merged)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
-        raise ConfigError(f"invalid settings: {problems}") from error
+        raise _config_error(error) from error
+    return with_overrides(base, **overrides)
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    """A copy of `settings` with `overrides` merged in and validated again; the one way
+    to change settings after loading (CLI flags, an eval suite's own corpus and `k`).
+
+    Keys are top-level field names. A section's fields are given as a dict, e.g.
+    `embedding={"backend": "hashing"}`, and merged over the section's current values
+    (from the environment, say) rather than replacing it. None means "not given" at any
+    depth, so unset flags can be passed as they are: `retrieval={"k": None}` changes
+    nothing. Raises ConfigError naming each bad field, an unknown key among them.
+    """
+    given = _given(overrides)
+    if not given:
+        return settings
+    try:
+        return Settings.model_validate(_merged(settings.model_dump(), given))
+    except ValidationError as error:
+        raise _config_error(error) from error
+
+
+def _given(overrides: dict[str, Any]) -> dict[str, Any]:
+    """`overrides` without its None values, and without sections left empty by that."""
+    given = {}
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            value = _given(value) or None
+        if value is not None:
+            given[key] = value
+    return given
+
+
+def _merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(current)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _config_error(error: ValidationError) -> ConfigError:
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()
+    )
+    return ConfigError(f"invalid settings: {problems}")

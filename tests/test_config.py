@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import DEFAULT_EMBEDDING_MODEL, load_settings
+from assistant.config import DEFAULT_EMBEDDING_MODEL, load_settings, with_overrides
 from assistant.errors import ConfigError
 
 
@@ -80,3 +80,15 @@ def test_the_store_token_is_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_override_is_refused() -> None:
     with pytest.raises(ConfigError, match="colour"):
         load_settings(colour="red")
+
+
+def test_with_overrides_merges_sections_ignores_none_and_validates_again() -> None:
+    settings = load_settings(embedding={"backend": "hashing"})
+    changed = with_overrides(settings, retrieval={"k": 3}, llm={"backend": None}, index=None)
+    assert changed.retrieval.k == 3 and changed.retrieval.dense_k == settings.retrieval.dense_k
+    assert changed.embedding.backend == "hashing" and changed.llm.backend == "none"
+    assert with_overrides(settings, retrieval={"k": None}) is settings  # nothing given
+    with pytest.raises(ConfigError, match=r"llm: .*api_model"):
+        with_overrides(settings, llm={"backend": "openai-compatible"})
+    with pytest.raises(ConfigError, match=r"retrieval\.k"):
+        with_overrides(settings, retrieval={"k": 0})

@@ -22,7 +22,7 @@ from typing import Any
 from assistant.answering.llm import LLMAnswerer
 from assistant.answering.service import Assistant, ChatSession
 from assistant.answering.types import Answer
-from assistant.config import Settings
+from assistant.config import Settings, with_overrides
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import (
     CaseResult,
@@ -66,10 +66,7 @@ def run_suite(
 
     Passages per answer: `k` if given (a command-line flag), else the suite's, else settings'.
     """
-    if k or suite.k:
-        settings = settings.model_copy(
-            update={"retrieval": settings.retrieval.model_copy(update={"k": k or suite.k})}
-        )
+    settings = with_overrides(settings, retrieval={"k": k or suite.k})
     with _suite_assistant(suite, settings, index_dir, on_index, assistant) as (bot, setup):
         if any(case.reply is not None for case in suite.cases):
             setup["backend"] = "scripted"
@@ -137,7 +134,7 @@ def _suite_assistant(
         return
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as scratch:
         folder = index_dir or Path(scratch)
-        own = settings.model_copy(update={"corpus": suite.corpus, "index": folder})
+        own = with_overrides(settings, corpus=suite.corpus, index=folder)
         service = build_index_service(own)
         report = service.update(on_index)
         setup |= {

@@ -2,10 +2,11 @@
 
 `ask QUESTION` prints one answer with its sources (`--json`: the answer contract of
 `Answer.to_dict`); `ask --batch FILE` answers a file of questions in one process, one JSON
-object per line; `chat` is a terminal conversation with follow-ups. Registered on the
-`assistant` group by `cli.py`.
+object per line; `chat` is a terminal conversation with follow-ups. Both take `--llm`
+and `--k`, applied to the settings by `options.settings_options`.
 
-Not here: answering (`assistant.answering`), building it (`wiring.build_assistant`).
+Not here: answering (`assistant.answering`), building it (`wiring.build_assistant`),
+settings from flags (`options.py`).
 """
 
 from __future__ import annotations
@@ -16,33 +17,19 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import click
-from pydantic import ValidationError
 
 from assistant.answering.types import Answer
-from assistant.cli import _paths_options, cli, err, out, shown
+from assistant.cli.console import err, out, shown
+from assistant.cli.options import settings_options
 from assistant.config import Settings
-from assistant.errors import AssistantError, ConfigError, QuestionError
+from assistant.errors import AssistantError, QuestionError
 from assistant.text.display import display_date
 
-_LLM_CHOICES = click.Choice(["none", "llama-cpp", "openai-compatible"])
 
-
-def _adjusted(settings: Settings, llm: str | None, k: int | None) -> Settings:
-    data = settings.model_dump()
-    if llm:
-        data["llm"]["backend"] = llm
-    if k:
-        data["retrieval"]["k"] = k
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(f"invalid settings: {error.errors()[0]['msg']}") from error
-
-
-def _build(settings: Settings, llm: str | None, k: int | None) -> Any:
+def _build(settings: Settings) -> Any:
     from assistant.wiring import build_assistant
 
-    return build_assistant(_adjusted(settings, llm, k))
+    return build_assistant(settings)
 
 
 def render(answer: Answer) -> None:
@@ -65,8 +52,8 @@ def render(answer: Answer) -> None:
         out.print(f"    “{shown(citation.quote)}”", highlight=False)
 
 
-@cli.command("ask")
-@_paths_options
+@click.command("ask")
+@settings_options(llm=True, k=True)
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
@@ -75,20 +62,11 @@ def render(answer: Answer) -> None:
     help="Answer every question of FILE (- for stdin): one per line, or JSON lines with "
     "`question` or `turns` (and optional `id`). Prints one JSON object per line.",
 )
-@click.option("--llm", type=_LLM_CHOICES, help="Answering backend [settings: llm.backend].")
-@click.option("--k", type=click.IntRange(1, 50), help="Passages given to the answerer [5].")
-def ask(
-    settings: Settings,
-    question: str | None,
-    as_json: bool,
-    batch: BinaryIO | None,
-    llm: str | None,
-    k: int | None,
-) -> None:
+def ask(settings: Settings, question: str | None, as_json: bool, batch: BinaryIO | None) -> None:
     """Answer QUESTION from the indexed articles, citing the passages it used."""
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
-    assistant = _build(settings, llm, k)
+    assistant = _build(settings)
     if batch is not None:
         failures = _run_batch(assistant, batch)
         if failures:
@@ -166,18 +144,16 @@ def _run_batch(assistant: Any, lines: BinaryIO) -> int:
     return failures
 
 
-@cli.command("chat")
-@_paths_options
-@click.option("--llm", type=_LLM_CHOICES, help="Answering backend [settings: llm.backend].")
-@click.option("--k", type=click.IntRange(1, 50), help="Passages given to the answerer [5].")
-def chat(settings: Settings, llm: str | None, k: int | None) -> None:
+@click.command("chat")
+@settings_options(llm=True, k=True)
+def chat(settings: Settings) -> None:
     """Talk with the assistant; follow-up questions refer to the previous answers.
 
     Commands: /moi (or /new) starts a new conversation, /thoat (or /exit, Ctrl-D) leaves.
     """
     from assistant.answering.service import ChatSession
 
-    session = ChatSession(_build(settings, llm, k))
+    session = ChatSession(_build(settings))
     err.print("Hỏi về các bài viết đã lập chỉ mục. /moi: hội thoại mới, /thoat: thoát.")
     while True:
         try:

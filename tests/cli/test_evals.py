@@ -156,6 +156,6 @@ def test_the_suites_are_listed(run, suite):
 
 
 def test_the_project_suites_are_listed(run, monkeypatch):
-    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
     result = run("eval", "list")
     assert result.exit_code == 0 and "seed" in result.output and "24" in result.output

@@ -2,8 +2,9 @@
 
 `eval run SUITE…` answers every case the way `ask`/`chat` do, prints a table, writes a JSON
 and a Markdown report, compares with `--baseline`, and exits 1 when a suite misses a
-threshold (2 when a suite cannot be run at all), so CI can gate on it. Registered on the
-`assistant` group by `cli.py`.
+threshold (2 when a suite cannot be run at all), so CI can gate on it. `--llm` is applied
+to the settings by `options.settings_options`; `--k` goes to the runner, where it beats a
+suite's own `k`.
 
 Not here: scoring or report formats (`assistant.evaluation`).
 """
@@ -16,8 +17,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from assistant.cli import _paths_options, _progress, cli, err, out, shown
-from assistant.cli_ask import _LLM_CHOICES, _adjusted
+from assistant.cli.console import err, out, progress_bars, shown
+from assistant.cli.options import settings_options
 from assistant.config import Settings
 from assistant.errors import SuiteError
 
@@ -29,13 +30,13 @@ class _CannotRun(click.ClickException):
     exit_code = EXIT_CANNOT_RUN
 
 
-@cli.group("eval")
-def eval_group() -> None:
+@click.group("eval")
+def group() -> None:
     """Check the answers against eval suites (YAML files in evals/)."""
 
 
-@eval_group.command("run")
-@_paths_options
+@group.command("run")
+@settings_options(llm=True)
 @click.argument("suites", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--report",
@@ -48,7 +49,6 @@ def eval_group() -> None:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="An earlier JSON report: list the cases that newly fail or newly pass.",
 )
-@click.option("--llm", type=_LLM_CHOICES, help="Answering backend [settings: llm.backend].")
 @click.option("--k", type=click.IntRange(1, 50), help="Passages given to the answerer.")
 @click.option(
     "--index-dir",
@@ -60,7 +60,6 @@ def eval_run(
     suites: tuple[Path, ...],
     report_stem: Path | None,
     baseline: Path | None,
-    llm: str | None,
     k: int | None,
     index_dir: Path | None,
 ) -> None:
@@ -81,7 +80,6 @@ def eval_run(
         raise _CannotRun(str(error)) from None
     if not loaded:
         raise _CannotRun("no suite files (*.yaml) found in " + ", ".join(map(str, suites)))
-    settings = _adjusted(settings, llm, None)
     runs = [_run_one(suite, settings, index_dir, k) for suite in loaded]
     report = report_dict(runs)
     stem = report_stem or default_stem(loaded)
@@ -108,7 +106,7 @@ def _run_one(suite, settings: Settings, index_dir: Path | None, k: int | None):
     from assistant.evaluation.runner import run_suite
 
     started = time.monotonic()
-    with _progress() as progress:
+    with progress_bars() as progress:
         indexing = progress.add_task(
             f"{suite.name}: indexing", total=None, rate="", visible=suite.corpus is not None
         )
@@ -181,7 +179,7 @@ def _print_changes(found, baseline: Path) -> None:
         out.print(f"  [{colour}]{change.change}[/] {case}", highlight=False)
 
 
-@eval_group.command("list")
+@group.command("list")
 @click.argument("folders", nargs=-1, type=click.Path(path_type=Path))
 def eval_list(folders: tuple[Path, ...]) -> None:
     """List the suites in FOLDERS [evals/] with their case counts."""
@@ -212,7 +210,7 @@ def eval_list(folders: tuple[Path, ...]) -> None:
         raise SystemExit(EXIT_CANNOT_RUN)
 
 
-@eval_group.command("import-squad")
+@group.command("import-squad")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
     "--out",

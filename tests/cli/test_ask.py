@@ -118,3 +118,25 @@ def test_a_bad_turn_does_not_end_the_chat(indexed):
     assert result.exit_code == 0, result.output
     assert "the limit is" in result.stderr
     assert "1.352" in result.stdout
+
+
+def test_llm_and_k_flags_are_applied_to_the_settings(indexed):
+    result = indexed("ask", "Tổng số đảng viên toàn tỉnh là bao nhiêu?", "--k", "1", "--json")
+    assert result.exit_code == 0, result.output
+    assert {citation["n"] for citation in json.loads(result.stdout)["citations"]} == {1}
+    result = indexed("ask", "Tổng số đảng viên?", "--llm", "openai-compatible")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "invalid settings: llm: " in result.output and "api_model" in result.output
+
+
+def test_backend_choices_are_the_settings_own():
+    from typing import get_args
+
+    from assistant.cli.options import EMBEDDING_BACKENDS, LLM_BACKENDS
+    from assistant.config import EmbeddingSettings, LLMSettings
+
+    assert tuple(LLM_BACKENDS.choices) == get_args(LLMSettings.model_fields["backend"].annotation)
+    assert "hashing" in EMBEDDING_BACKENDS.choices
+    assert tuple(EMBEDDING_BACKENDS.choices) == get_args(
+        EmbeddingSettings.model_fields["backend"].annotation
+    )

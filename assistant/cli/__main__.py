@@ -1,0 +1,5 @@
+"""`python -m assistant.cli`: the same as the `assistant` console script."""
+
+from assistant.cli import main
+
+main()
