@@ -34,9 +34,10 @@ test: models  ## the whole test suite, real-model tests included
 test-fast: install  ## unit tests only: no model, no kill test
 	$(BIN)/pytest -m "not model and not slow"
 
-lint: install
+lint: install  ## ruff, and the import layers of pyproject.toml (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .

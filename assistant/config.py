@@ -5,6 +5,10 @@ Precedence (highest first): explicit overrides (CLI flags) > environment variabl
 defaults. Loaded settings are changed only by `with_overrides()`, which validates them
 again. Defaults run offline. Nothing here does I/O at import time, and nothing here builds
 models or stores: that is `wiring.py`'s job.
+
+Longer than 300 lines because it is the one reference of every setting, each field with
+its description (what `assistant --help` and the README's table repeat); split by section it
+would be read in pieces that only make sense together.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from assistant.answering.candidates import Candidate, candidates
+from assistant.answering.candidates import candidates
 from assistant.answering.injection import without_instructions
 from assistant.answering.question import Question
-from assistant.answering.support import support
+from assistant.answering.support import Evidence, support
 from assistant.answering.terms import Term, text_terms
 from assistant.retrieval.passage import Passage
 from assistant.text.normalize import fold_diacritics, same_spelling
@@ -47,18 +47,6 @@ _RELEVANCE = 0.3
 _UNTYPED_MARGIN = 0.3
 _SIMILARITY = 0.5
 _TYPED = frozenset({"number", "percent", "date", "named", "person", "place", "org"})
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The best candidate found: where it is and how well it fits."""
-
-    passage: Passage
-    sentence: tuple[int, int]
-    candidate: Candidate | None
-    score: float
-    support: float
-    similarity: float | None = None  # the sentence's cosine to the question, if stored
 
 
 @dataclass(frozen=True)

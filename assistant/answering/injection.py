@@ -42,6 +42,9 @@ false positives on 1,000 ordinary news sentences. Not here, and not possible fro
 alone: telling a false statement from a true one. A planted plain sentence ("Tổng số đảng
 viên là 99.999.") is that article's claim like any other, and its citation lets the reader
 judge it.
+
+Longer than 300 lines because its whole-shape patterns and its cue lists are one
+vocabulary: a cue added to one and not the other is how a planted order slips through.
 """
 
 from __future__ import annotations

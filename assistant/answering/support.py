@@ -23,14 +23,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
+from assistant.answering.candidates import Candidate
 from assistant.answering.question import Question
 from assistant.answering.terms import Term, keyed_positions
 from assistant.retrieval.passage import Passage
 
-if TYPE_CHECKING:
-    from assistant.answering.evidence import Evidence
+
+@dataclass(frozen=True)
+class Evidence:
+    """The best candidate found: where it is and how well it fits."""
+
+    passage: Passage
+    sentence: tuple[int, int]
+    candidate: Candidate | None
+    score: float
+    support: float
+    similarity: float | None = None  # the sentence's cosine to the question, if stored
 
 
 @dataclass(frozen=True)

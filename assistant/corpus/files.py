@@ -24,13 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.corpus.article import article_id_for
-from assistant.corpus.reader import (
-    SUPPORTED_SUFFIXES,
-    EmptyArticle,
-    article_files,
-    parse_article_bytes,
-    read_article,
-)
+from assistant.corpus.parsing import SUPPORTED_SUFFIXES
+from assistant.corpus.reader import EmptyArticle, parse_article_bytes, read_article
+from assistant.corpus.walk import article_files
 from assistant.errors import ArticleError, AssistantError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import yaml
@@ -163,3 +164,14 @@ def parse_html(html: str, name: str) -> ParsedArticle:
         body,
         page.source,
     )
+
+
+# Which parser reads which file suffix (the reader dispatches on it; the walk lists these).
+PARSERS: dict[str, Callable[[str, str], ParsedArticle]] = {
+    ".txt": parse_txt,
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".html": parse_html,
+    ".htm": parse_html,
+}
+SUPPORTED_SUFFIXES = tuple(PARSERS)

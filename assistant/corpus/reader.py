@@ -6,12 +6,8 @@ message that names it, and an empty file is listed in `skipped`. Files over the 
 are refused from their size alone, before being read, and no read goes past the limit.
 Hidden files and folders are ignored.
 
-The corpus boundary: a file or folder reached through a symlink whose target lies outside
-the corpus folder is rejected by name unless `allow_outside_links` is set; anything that is
-not a regular file (FIFOs, devices, sockets) and anything under /proc, /sys or /dev is
-never read, even when a link allows it. A file name that is not valid UTF-8, or that holds
-control characters (a newline, an escape sequence), is rejected by name, shown with those
-bytes escaped (`t\\xean.txt`).
+Which files are candidates, and the corpus boundary (links out of the folder, special
+files, odd names), is `walk.py`'s; what it refuses is reported here, by name.
 
 Not here: what to do with the articles (indexing decides), watching the folder, writing or
 deleting article files or finding one by its id (`files.py`).
@@ -24,26 +20,18 @@ import logging
 import os
 import stat
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from assistant.corpus.article import Article, article_id_for, content_hash
-from assistant.corpus.parsing import ParsedArticle, parse_html, parse_markdown, parse_txt
+from assistant.corpus.parsing import PARSERS, SUPPORTED_SUFFIXES
+from assistant.corpus.walk import corpus_entries, display_name, file_kind
 from assistant.errors import ArticleError
 from assistant.text.decoding import decode_article_bytes
-from assistant.text.normalize import escape_controls, normalize_text
+from assistant.text.normalize import normalize_text
 
 log = logging.getLogger(__name__)
-
-_PARSERS: dict[str, Callable[[str, str], ParsedArticle]] = {
-    ".txt": parse_txt,
-    ".md": parse_markdown,
-    ".markdown": parse_markdown,
-    ".html": parse_html,
-    ".htm": parse_html,
-}
-SUPPORTED_SUFFIXES = tuple(_PARSERS)
 
 
 @dataclass(frozen=True)
@@ -76,7 +64,7 @@ class EmptyArticle(ArticleError):
 def parse_article_bytes(data: bytes, relative_path: Path) -> Article:
     """Decode, normalise and parse one file's bytes into an Article."""
     name = relative_path.as_posix()
-    parser = _PARSERS.get(relative_path.suffix.lower())
+    parser = PARSERS.get(relative_path.suffix.lower())
     if parser is None:
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise ArticleError(f"{name}: unsupported file type (supported: {supported})")
@@ -119,7 +107,7 @@ def _read_bytes(path: Path, relative: PurePath, status: os.stat_result, max_byte
     """The bytes of the file at `path`, whose `status` was just taken (see read_article)."""
     name = display_name(relative)
     if not stat.S_ISREG(status.st_mode):
-        raise ArticleError(f"{name}: {_kind(status.st_mode)}, not a regular file; not read")
+        raise ArticleError(f"{name}: {file_kind(status.st_mode)}, not a regular file; not read")
     size = status.st_size
     if size > max_bytes:
         raise ArticleError(
@@ -135,119 +123,6 @@ def _read_bytes(path: Path, relative: PurePath, status: os.stat_result, max_byte
     if len(data) > max_bytes:
         raise ArticleError(f"{name}: grew past the {max_bytes:,}-byte limit while being read")
     return data
-
-
-def display_name(relative: PurePath) -> str:
-    """`relative` as one printable line: bytes that are not UTF-8 and control characters
-    (a newline, an escape sequence) escaped as `\\xNN`."""
-    return escape_controls(os.fsencode(relative.as_posix()).decode("utf-8", "backslashreplace"))
-
-
-def _has_control(text: str) -> bool:
-    return escape_controls(text) != text
-
-
-def _kind(mode: int) -> str:
-    for test, kind in (
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a folder"),
-    ):
-        if test(mode):
-            return kind
-    return "a special file"
-
-
-# Kernel file systems: their "files" change on every read and are never articles; nor can
-# an index be stored there (`indexing/storage.py`).
-KERNEL_FILE_SYSTEMS = tuple(Path(root) for root in ("/proc", "/sys", "/dev"))
-
-
-def _entry_problem(path: Path, root: Path, allow_outside_links: bool) -> str | None:
-    """Why the candidate `path` (a file or folder in the walk) must not be read, if it must not."""
-    relative = path.relative_to(root)
-    name = display_name(relative)
-    try:
-        relative.as_posix().encode("utf-8")
-    except UnicodeEncodeError:
-        return f"{name}: the file name is not valid UTF-8; rename it (e.g. with convmv)"
-    if _has_control(relative.as_posix()):
-        return f"{name}: the file name holds control characters (shown as \\xNN); rename it"
-    if not path.is_symlink():
-        return None
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return f"{name}: a broken symbolic link (or a loop of links)"
-    if any(target.is_relative_to(special) for special in KERNEL_FILE_SYSTEMS):
-        return f"{name}: links to {target}, a kernel file system; never read"
-    if not target.is_relative_to(root) and not allow_outside_links:
-        return (
-            f"{name}: links to {target}, outside the corpus folder; copy the file in, or set "
-            "ASSISTANT_ALLOW_OUTSIDE_LINKS=true to follow such links"
-        )
-    return None
-
-
-def _special_problem(path: Path, root: Path) -> str | None:
-    """Why `path` (or what it links to) is not a regular file, without opening it."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None  # gone or unreadable: read_article says which, by name
-    if stat.S_ISREG(mode):
-        return None
-    return f"{display_name(path.relative_to(root))}: {_kind(mode)}, not a regular file; not read"
-
-
-def corpus_entries(
-    corpus_dir: Path, allow_outside_links: bool = False
-) -> Iterator[tuple[Path, str | None]]:
-    """Every candidate article file under `corpus_dir`, sorted, with why it is refused (or None).
-
-    Hidden files and folders and unsupported suffixes are left out silently; what is
-    refused, by name, is anything named like an article that must not be read (a link out
-    of the corpus, an odd name, a FIFO). Folder links are followed only when allowed, or
-    when they stay inside the corpus and lead to a folder not read yet.
-    """
-    root = corpus_dir.resolve()
-    seen = {root}
-
-    def walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
-        try:
-            children = sorted(folder.iterdir())
-        except OSError as error:
-            name = display_name(folder.relative_to(root)) if folder != root else str(folder)
-            yield folder, f"{name}: cannot list the folder ({error.strerror})"
-            return
-        for path in children:
-            if path.name.startswith("."):
-                continue
-            problem = _entry_problem(path, root, allow_outside_links)
-            if path.is_dir():
-                if problem is not None:
-                    yield path, problem
-                    continue
-                real = path.resolve()
-                if real in seen:
-                    continue  # a link back into a folder already read (or a loop)
-                seen.add(real)
-                yield from walk(path)
-            elif path.suffix.lower() in SUPPORTED_SUFFIXES:
-                yield path, problem or _special_problem(path, root)
-
-    # Files are walked under the corpus path as given, so relative names stay as listed.
-    for path, problem in walk(root):
-        yield corpus_dir / path.relative_to(root), problem
-
-
-def article_files(corpus_dir: Path, allow_outside_links: bool = False) -> Iterator[Path]:
-    """Article files under `corpus_dir` that may be read, sorted, hidden ones skipped."""
-    for path, problem in corpus_entries(corpus_dir, allow_outside_links):
-        if problem is None:
-            yield path
 
 
 def _one_line(error: BaseException) -> str:

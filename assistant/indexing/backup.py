@@ -18,6 +18,9 @@ Running app processes keep the files they opened: restart them after an import.
 
 Not here: a Chroma server's data (`store.mode: http`: back up the server's folder, see
 docs/scaling.md), the corpus (it is the source; copy it as files), the models cache.
+
+Longer than 300 lines because export and import are the two halves of one archive format
+(its member names, checksums and checks), kept side by side so they cannot drift apart.
 """
 
 from __future__ import annotations

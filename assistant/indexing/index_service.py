@@ -226,7 +226,7 @@ class IndexService:
         The new index is built in a collection of its own while the old one goes on
         answering; then, in a few milliseconds, the old collection is deleted, the new one
         takes its name and the manifest rows follow in one transaction. Readers in other
-        processes reopen the collection by name (`store._StoredOnly`). A rebuild that fails
+        processes reopen the collection by name (`collection.StoredOnly`). A rebuild that fails
         or is killed leaves the old index as it was.
         """
         with self.writer_lock():

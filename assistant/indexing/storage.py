@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from assistant.corpus.reader import KERNEL_FILE_SYSTEMS
+from assistant.corpus.walk import KERNEL_FILE_SYSTEMS
 from assistant.errors import IndexStoreError
 
 _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}

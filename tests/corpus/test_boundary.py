@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import reader
-from assistant.corpus.reader import article_files, scan_corpus
+from assistant.corpus import parsing
+from assistant.corpus.reader import scan_corpus
+from assistant.corpus.walk import article_files
 from assistant.errors import ArticleError
 
 LIMIT = 1_000_000
@@ -60,7 +61,7 @@ def test_a_parser_failing_in_an_unforeseen_way_rejects_only_that_file(
     def broken(html: str, name: str):
         raise KeyError("a bug in a parser")
 
-    monkeypatch.setitem(reader._PARSERS, ".html", broken)
+    monkeypatch.setitem(parsing.PARSERS, ".html", broken)
     write(tmp_path, "trang.html", "<h1>Tiêu đề</h1><p>Nội dung.</p>")
     write(tmp_path, "bài.txt", ARTICLE)
     scan = scan_corpus(tmp_path, LIMIT)

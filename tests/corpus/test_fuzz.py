@@ -16,7 +16,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.corpus.reader import SUPPORTED_SUFFIXES, scan_corpus
+from assistant.corpus.parsing import SUPPORTED_SUFFIXES
+from assistant.corpus.reader import scan_corpus
 
 LIMIT = 20_000
 

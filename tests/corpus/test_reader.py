@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus.reader import article_files, read_article, scan_corpus
+from assistant.corpus.reader import read_article, scan_corpus
+from assistant.corpus.walk import article_files
 from assistant.errors import ArticleError
 from tests.textdata import encode_utf16, encode_windows_1258, nfd
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.indexing.store import hnsw_segment_folders
+from assistant.indexing.collection import hnsw_segment_folders
 
 CHECK = """
 import json, sys
