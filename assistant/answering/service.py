@@ -15,7 +15,7 @@ reading it again. Only an LLM's standalone rewrite of a follow-up is a new text 
 Verification reads the reply's claims, not the question. Answers are frozen: the final one
 is a copy of the answerer's with the question as asked, the analysis, passages and timings.
 
-Not here: building retrievers or models (`wiring.py`), printing (`cli.py`, `app.py`).
+Not here: building retrievers or models (`wiring.py`), printing (`cli/`, `ui/`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ never goes stale. A read-only or full index folder is reported as such (`storage
 The lexical BM25 index derived from the collection (`lexical.py`) is kept in step after
 every update and rebuild, still under the writer lock.
 
-Not here: concrete model or client choices (`wiring.py`), printing (`cli.py`).
+Not here: concrete model or client choices (`wiring.py`), printing (`cli/`, `ui/`).
 """
 
 from __future__ import annotations
