@@ -64,6 +64,13 @@ class EmbeddingSettings(BaseModel):
     query_prompt_name: str | None = Field(
         "query", description="Name of the model's own prompt used for questions."
     )
+    query_runtime: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="What embeds questions for the fp32 model: `onnx`, an fp32 ONNX copy made "
+        "by `assistant models fetch` (the same vectors, about twice as fast on CPU; torch is "
+        "used, with one warning, while the copy is missing), or `torch`. Chunks are always "
+        "embedded by the model named in `variant`.",
+    )
     document_template: str = Field(
         "title: {title} | text: {text}",
         description="How a chunk is written before embedding; EmbeddingGemma's document "

@@ -23,6 +23,7 @@ Not here: spans inside the sentence (`candidates.py`), abstaining (`support.py`)
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -63,9 +64,10 @@ class Sentence:
     similarity: float | None = None  # the embedding model's cosine to the question, if stored
 
 
-def _grams(text: str) -> set[str]:
+@functools.lru_cache(maxsize=16384)  # sentences recur across the questions that retrieve them
+def _grams(text: str) -> frozenset[str]:
     words = [same_spelling(word) for word in _WORD.findall(fold_diacritics(text))]
-    return set(words) | {f"{a} {b}" for a, b in pairwise(words)}
+    return frozenset(words) | {f"{a} {b}" for a, b in pairwise(words)}
 
 
 def candidate_sentences(passages: list[Passage]) -> list[Sentence]:

@@ -49,6 +49,7 @@ vocabulary: a cue added to one and not the other is how a planted order slips th
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -320,6 +321,9 @@ def instruction_spans(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end in sentence_spans(text) if is_instruction(text[start:end])]
 
 
+# Every step of an answer, and every later question that retrieves the same passage, asks
+# again for the same passage's clean text: scanned afresh it cost ~15 ms a question.
+@functools.lru_cache(maxsize=4096)
 def without_instructions(text: str) -> str:
     """`text` with its planted instructions blanked out; offsets stay valid."""
     for start, end in instruction_spans(text):

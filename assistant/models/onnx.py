@@ -1,20 +1,28 @@
-"""An int8 ONNX copy of the fetched embedding model, made on this machine, then verified.
+"""ONNX copies of the fetched embedding model, made on this machine, then verified.
 
-`export_int8` loads the verified sentence-transformers folder with torch, exports the whole
-model (transformer, pooling, dense heads, normalisation) to one ONNX graph with torch's
-exporter, and quantizes its matrix multiplications to int8 with onnxruntime's dynamic
-quantization, except the MLP down-projections: Gemma's activations there have outliers that
-per-tensor int8 cannot hold (quantizing them too drops the mean cosine to fp32 from 0.99 to
-0.97; see docs/benchmarks.md). The result goes into `<model folder>/onnx-int8/` atomically,
-with a marker recording its sha256, which `verify_int8` and every load check. No sha256 is
-published for it, so the marker's is the one made here; hashing and the atomic move are the
-models cache's own (`cache.py`).
+Two copies, each made once by `assistant models fetch` when the settings need it:
+
+- **fp32** (`onnx-fp32/`): the whole model (transformer, pooling, dense heads, normalisation)
+  exported to one ONNX graph with torch's exporter, weights untouched. onnxruntime runs it
+  for *questions* about twice as fast as torch on this CPU (its fused kernels for one short
+  input), with vectors equal to torch's to cosine 0.9999999, so it answers questions against
+  an index that torch embedded (docs/benchmarks.md, "Question latency").
+- **int8** (`onnx-int8/`): the fp32 graph with its matrix multiplications quantized to int8
+  by onnxruntime's dynamic quantization, except the MLP down-projections: Gemma's
+  activations there have outliers that per-tensor int8 cannot hold (quantizing them too
+  drops the mean cosine to fp32 from 0.99 to 0.97). Its vectors differ from fp32's, so it
+  keeps a collection of its own (`embedding.variant`).
+
+Each goes into `<model folder>/<copy>/` atomically, with a marker recording the sha256 of
+every file, which `verify_export` and every load check. No sha256 is published for these
+files, so the marker's are the ones made here; hashing and the atomic move are the models
+cache's own (`cache.py`).
 
 Written by hand because the maintained route, sentence-transformers' ONNX backend through
 `optimum-onnx`, needs transformers < 4.58 and this project runs transformers 5 (which
 Gradio's huggingface-hub requirement and EmbeddingGemma need).
 
-Not here: running the exported model (`indexing/onnx_embedding.py`), fetching the original
+Not here: running an exported model (`indexing/onnx_embedding.py`), fetching the original
 (`embedding.py`).
 """
 
@@ -26,6 +34,7 @@ import json
 import logging
 import tempfile
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,64 +42,84 @@ from assistant.errors import ModelError, ModelIntegrityError
 from assistant.models.cache import MARKER, Progress, install_folder, no_progress, sha256_of
 from assistant.models.hub import force_hub_offline
 
-INT8_DIR = "onnx-int8"
-INT8_FILE = "model.onnx"
-RECIPE = "dynamic-int8-v1"  # change it when the recipe changes: old exports are remade
+ONNX_FILE = "model.onnx"
 
 
-def int8_dir(model_dir: Path) -> Path:
-    return model_dir / INT8_DIR
+@dataclass(frozen=True)
+class OnnxCopy:
+    """One kind of ONNX copy: its folder and recipe (a new recipe remakes old copies)."""
+
+    name: str
+    folder: str
+    recipe: str
 
 
-def is_exported(model_dir: Path) -> bool:
-    marker = int8_dir(model_dir) / MARKER
+INT8 = OnnxCopy("int8", "onnx-int8", "dynamic-int8-v1")
+FP32 = OnnxCopy("fp32", "onnx-fp32", "fp32-v1")
+
+
+def export_dir(model_dir: Path, copy: OnnxCopy) -> Path:
+    return model_dir / copy.folder
+
+
+def is_exported(model_dir: Path, copy: OnnxCopy = INT8) -> bool:
+    marker = export_dir(model_dir, copy) / MARKER
     try:
-        return json.loads(marker.read_text("utf-8")).get("recipe") == RECIPE
+        return json.loads(marker.read_text("utf-8")).get("recipe") == copy.recipe
     except (OSError, ValueError):
         return False
 
 
-def export_int8(model_dir: Path, progress: Progress | None = None, force: bool = False) -> Path:
-    """Make (once) and verify `<model_dir>/onnx-int8/model.onnx`; returns its folder."""
-    target = int8_dir(model_dir)
-    if is_exported(model_dir) and not force:
-        verify_int8(model_dir)
+def export(
+    model_dir: Path, copy: OnnxCopy, progress: Progress | None = None, force: bool = False
+) -> Path:
+    """Make (once) and verify `<model_dir>/<copy.folder>/model.onnx`; returns its folder."""
+    target = export_dir(model_dir, copy)
+    if is_exported(model_dir, copy) and not force:
+        verify_export(model_dir, copy)
         return target
     report = progress or no_progress
     with tempfile.TemporaryDirectory(prefix=".onnx-export-", dir=model_dir) as scratch:
         work = Path(scratch)
         report("export to ONNX", 0, 1)
-        full = _export(model_dir, work / "fp32" / INT8_FILE)
-        report("export to ONNX", 1, 1)
-        report("quantize to int8", 0, 1)
-        staged = work / INT8_DIR
-        staged.mkdir()
-        _quantize(full, staged / INT8_FILE, model_dir)
-        report("quantize to int8", 1, 1)
-        digest = sha256_of(staged / INT8_FILE)
-        marker = {"recipe": RECIPE, "sha256": digest, "source": str(model_dir.name),
+        staged = work / copy.folder
+        if copy == INT8:
+            full = _export(model_dir, work / "fp32" / ONNX_FILE)
+            report("export to ONNX", 1, 1)
+            report("quantize to int8", 0, 1)
+            staged.mkdir()
+            _quantize(full, staged / ONNX_FILE, model_dir)
+            report("quantize to int8", 1, 1)
+        else:
+            _export(model_dir, staged / ONNX_FILE)
+            report("export to ONNX", 1, 1)
+        files = {path.name: sha256_of(path) for path in sorted(staged.iterdir()) if path.is_file()}
+        marker = {"recipe": copy.recipe, "sha256": files[ONNX_FILE], "files": files,
+                  "source": str(model_dir.name),
                   "made": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
         (staged / MARKER).write_text(json.dumps(marker, indent=1), "utf-8")
         install_folder(staged, target)
     return target
 
 
-def verify_int8(model_dir: Path) -> str:
-    """Re-hash the exported model against its marker; returns the sha256."""
-    folder = int8_dir(model_dir)
+def verify_export(model_dir: Path, copy: OnnxCopy = INT8) -> str:
+    """Re-hash the exported files against their marker; returns the graph's sha256."""
+    folder = export_dir(model_dir, copy)
     try:
-        expected = json.loads((folder / MARKER).read_text("utf-8"))["sha256"]
+        marker = json.loads((folder / MARKER).read_text("utf-8"))
+        files = marker.get("files") or {ONNX_FILE: marker["sha256"]}
     except (OSError, ValueError, KeyError) as error:
         raise ModelError(
-            f"no int8 export in {folder}; run `assistant models fetch` to make it"
+            f"no {copy.name} ONNX copy in {folder}; run `assistant models fetch` to make it"
         ) from error
-    actual = sha256_of(folder / INT8_FILE)
-    if actual != expected:
-        raise ModelIntegrityError(
-            f"{folder / INT8_FILE} is damaged (sha256 {actual[:12]}…, expected "
-            f"{expected[:12]}…); run `assistant models fetch --force`"
-        )
-    return actual
+    for name, expected in files.items():
+        actual = sha256_of(folder / name) if (folder / name).is_file() else "missing"
+        if actual != expected:
+            raise ModelIntegrityError(
+                f"{folder / name} is damaged (sha256 {actual[:12]}…, expected "
+                f"{expected[:12]}…); run `assistant models fetch --force`"
+            )
+    return files[ONNX_FILE]
 
 
 def _export(model_dir: Path, out: Path) -> Path:
