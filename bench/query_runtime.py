@@ -35,7 +35,7 @@ def questions(limit: int) -> list[str]:
     asked += [case["question"] for case in load_jsonl(CALIBRATION)]
     party = SHARED / "party_dev_qa.jsonl"
     if party.exists():
-        asked += [case["question"] for case in load_jsonl(party)]
+        asked += [case["question"] for case in load_jsonl(party) if "question" in case]
     squad = SHARED / "dev_qa" / "vinewsqa_dev.json"
     if squad.exists() and len(asked) < limit:
         for article in json.loads(squad.read_text("utf-8"))["data"]:
