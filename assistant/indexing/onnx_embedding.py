@@ -79,6 +79,9 @@ class OnnxEmbedding(BaseEmbedding):
         )
         self._session = session
         self._tokenizer = tokenizer
+        # onnxruntime prepares its kernels on the first run (~0.2 s here): pay it at load
+        # time, not on the first person's question.
+        self._encode([self.query_prompt or "."])
 
     @classmethod
     def class_name(cls) -> str:
