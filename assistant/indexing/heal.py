@@ -115,12 +115,16 @@ def segment_damage(folder: Path) -> str | None:
         return f"cannot read it ({error})"
     if len(header) != HEADER_BYTES:
         return f"header.bin holds {len(header)} bytes, not {HEADER_BYTES}"
-    # int32 version, uint64 offset_level0, max_elements, cur_element_count, size_per_element
+    # int32 version, then uint64 offset_level0, max_elements, cur_element_count, size_per_element
     (per_element,) = struct.unpack_from("<Q", header, 28)
     if per_element == 0 or data % per_element:
         return f"data_level0.bin holds {data} bytes, not whole {per_element}-byte elements"
     if lengths % 4:
         return f"length.bin holds {lengths} bytes, not whole 4-byte lengths"
+    # A header older than the data (it is rewritten when the index grows) crashes chromadb.
+    (capacity,) = struct.unpack_from("<Q", header, 12)
+    if max(data // per_element, lengths // 4) > capacity:
+        return f"header.bin is older than the data (room for {capacity} elements)"
     return None
 
 
