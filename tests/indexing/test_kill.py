@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PROJECT
+
 CHECK = """
 import json, sys
 from pathlib import Path
@@ -112,6 +114,7 @@ def test_kill_during_update_then_update_is_consistent(tmp_path: Path) -> None:
         "ASSISTANT_CORPUS": str(corpus),
         "ASSISTANT_INDEX": str(index),
         "ASSISTANT_EMBEDDING__BACKEND": "hashing",
+        "PYTHONPATH": str(PROJECT),  # this checkout's code, also from a worktree
     }
     assistant = [str(Path(sys.executable).with_name("assistant")), "index", "update", "--json"]
     rng = random.Random(20221011)
