@@ -31,6 +31,7 @@ __all__ = ["cli", "main"]
 def cli(verbose: bool) -> None:
     """Vietnamese report assistant: index articles, search them, answer with citations."""
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR)
+    logging.getLogger("assistant.indexing.heal").setLevel(logging.WARNING)  # a repair is said
 
 
 for _command in (models.group, index.group, index.search, ask.ask, ask.chat, evals.group):

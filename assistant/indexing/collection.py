@@ -1,18 +1,19 @@
 """A Chroma collection as readers see it while other processes write: `StoredOnly`, which
-drops chunks deleted since they were loaded and reopens a collection another process
-replaced, and the one-line messages for a collection that is gone or damaged.
+drops chunks deleted since they were loaded, reopens a collection another process
+replaced, and hands a damaged vector segment to its healer (`heal.py`).
 
-Not here: writing chunks or choosing collections (`store.py`), connecting (`store.chroma_client`).
+Not here: writing chunks or choosing collections (`store.py`), connecting (`store.chroma_client`),
+repairing (`heal.py`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from assistant.errors import IndexStoreError
+from assistant.indexing.heal import HNSW_DAMAGE
 
 log = logging.getLogger(__name__)
 
@@ -21,27 +22,6 @@ def is_gone(error: BaseException) -> bool:
     """Whether `error` is Chroma saying the collection this handle points to is gone."""
     return type(error).__name__ in ("NotFoundError", "InvalidCollectionException") or (
         "does not exist" in str(error) and "ollection" in str(error)
-    )
-
-
-# chromadb 1.5.9 after a `kill -9` in the middle of a write, now and then (tests/indexing/
-# test_kill.py): every later read fails with "Error sending backfill request to compactor:
-# Failed to apply logs to the hnsw segment writer". Its own log and records are whole:
-# without the vector segment folders it rebuilds them from those at the next open.
-HNSW_DAMAGE = "hnsw segment"
-
-
-def hnsw_segment_folders(chroma_dir: Path) -> list[Path]:
-    """Chroma's vector segment folders (one per collection, named by a UUID)."""
-    return sorted(p for p in chroma_dir.iterdir() if p.is_dir() and len(p.name) == 36)
-
-
-def damaged_hnsw_message(chroma_dir: Path) -> str:
-    folders = " ".join(str(p) for p in hnsw_segment_folders(chroma_dir)) or f"{chroma_dir}/<uuid>"
-    return (
-        f"Chroma's vector index in {chroma_dir} was left damaged by an interrupted update; "
-        f"stop every process using the index, delete {folders} (Chroma rebuilds it from its "
-        "own records), then run `assistant index update` again (docs/reliability.md)"
     )
 
 
@@ -64,12 +44,16 @@ class StoredOnly:
     every call that meets it opens the collection again by name (`reopen`) and is retried
     once, so a running app goes on answering, from the new index. Any other Chroma error
     leaves as one `IndexStoreError` that says what to do (`errors`), never a traceback.
+
+    A call failing on a damaged vector segment (`HNSW_DAMAGE`) goes to `heal` (a local
+    store's `SegmentHealer.retry`), which repairs it and calls once more.
     """
 
-    def __init__(self, collection: Any, reopen: Any, errors: Any) -> None:
+    def __init__(self, collection: Any, reopen: Any, errors: Any, heal: Any = None) -> None:
         self._collection = collection
         self._reopen = reopen
         self._errors = errors
+        self._heal = heal
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._collection, name)
@@ -89,6 +73,8 @@ class StoredOnly:
         try:
             return call()
         except Exception as error:
+            if self._heal is not None and HNSW_DAMAGE in str(error):
+                return self._heal(self._collection.id, call, error)
             if not is_gone(error):
                 raise
         deadline = time.monotonic() + REOPEN_WAIT_S

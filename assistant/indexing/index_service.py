@@ -28,6 +28,7 @@ from assistant.config import Settings
 from assistant.corpus.reader import CorpusScan, FileStamp, scan_corpus
 from assistant.errors import IndexLockedError, IndexStoreError
 from assistant.indexing.chunking import VietnameseChunker
+from assistant.indexing.heal import holding_writer_lock, writer_lock_path
 from assistant.indexing.lexical import lexical_dir, sync_lexical_index
 from assistant.indexing.manifest import Manifest, ManifestEntry
 from assistant.indexing.storage import storage_error
@@ -45,11 +46,6 @@ from assistant.indexing.updater import (
 # catch up with it (`ChunkStore.catch_up`); a writer waits this long for that to end, which
 # is still an instant answer to a second writer.
 READER_GRACE_S = 2.0
-
-
-def writer_lock_path(index_dir: Path) -> Path:
-    """The file `IndexService.writer_lock` locks for the index in `index_dir`."""
-    return index_dir / ".writer.lock"
 
 
 @dataclass
@@ -101,7 +97,7 @@ class IndexService:
             self._client = self._client_factory()
         return self._client
 
-    def _open(self) -> tuple[ChunkStore, Manifest]:
+    def _open(self, damaged_ok: bool = False) -> tuple[ChunkStore, Manifest]:
         """Store and manifest of this model's collection (loads the model the first time)."""
         known = Manifest.registered_collection(self.manifest_path, self.model_name)
         if known:
@@ -114,7 +110,7 @@ class IndexService:
         manifest = Manifest(self.manifest_path, name)
         if not known:
             manifest.register_model(self.model_name, dimension)
-        return ChunkStore(self._chroma(), name), manifest
+        return ChunkStore(self._chroma(), name, damaged_ok), manifest
 
     def is_built(self) -> bool:
         """Whether an index of this model exists (without loading anything)."""
@@ -161,7 +157,8 @@ class IndexService:
         except OSError as error:
             raise storage_error("lock the index", index, error) from error
         try:
-            yield
+            with holding_writer_lock(lock_path):  # so this process may heal the store (`heal.py`)
+                yield
         finally:
             lock.release()
 
@@ -230,7 +227,7 @@ class IndexService:
         or is killed leaves the old index as it was.
         """
         with self.writer_lock():
-            live, manifest = self._open()
+            live, manifest = self._open(damaged_ok=True)  # replaced, damaged or not
             manifest.close()
             client = self._chroma()
             staging = f"{live.name}-rebuild"

@@ -26,10 +26,14 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from assistant.config import StoreSettings
 from assistant.errors import IndexStoreError
 from assistant.indexing.chroma_server import ServerGuard, server_address_of, server_client
-from assistant.indexing.collection import (
+from assistant.indexing.collection import StoredOnly
+from assistant.indexing.heal import (
     HNSW_DAMAGE,
-    StoredOnly,
-    damaged_hnsw_message,
+    SegmentHealer,
+    holding_writer_lock,
+    keep_log,
+    rebuild_hint,
+    writer_lock_path,
 )
 from assistant.indexing.sentence_vectors import SENTENCE_KEYS, SPANS_KEY, VECTORS_KEY
 from assistant.indexing.storage import storage_error
@@ -49,11 +53,13 @@ def chroma_client(store: StoreSettings, index_dir: Path) -> Any:
     path = index_dir / "chroma"
     try:
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(
+        client = chromadb.PersistentClient(
             path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
         )
     except Exception as error:  # chromadb raises many kinds; the user needs one message
         raise storage_error("open the Chroma store", path, error) from error
+    keep_log(path)  # so a damaged vector segment can be rebuilt from it (`heal.py`)
+    return client
 
 
 def collection_name(prefix: str, model_name: str, dimension: int) -> str:
@@ -63,15 +69,29 @@ def collection_name(prefix: str, model_name: str, dimension: int) -> str:
 
 
 class ChunkStore:
-    """Chunk vectors of one collection, addressed by article id and article version."""
+    """Chunk vectors of one collection, addressed by article id and article version.
 
-    def __init__(self, client: Any, name: str) -> None:
+    A store in local files repairs its vector segment when it finds it damaged, at open
+    and when a call fails on it (`heal.py`); `damaged_ok` leaves a segment that cannot be
+    repaired as it is at open (`index rebuild` replaces it anyway).
+    """
+
+    def __init__(self, client: Any, name: str, damaged_ok: bool = False) -> None:
         self.name = name
         self.server = server_address_of(client)  # None: files or memory of this process
         self.folder = _files_of(client)  # None: memory or a server
         self.client = self._guarded(client)
+        self.healer = None
+        if self.folder is not None:
+            self.healer = SegmentHealer(client, self.folder, writer_lock_path(self.folder.parent))
         with self._store_errors(f"open the Chroma collection {name}"):
             self.collection = self._open_collection()
+            try:
+                if self.healer is not None:
+                    self.healer.check(self.collection.id)
+            except IndexStoreError:
+                if not damaged_ok:
+                    raise
 
     def _guarded(self, target: Any) -> Any:
         return target if self.server is None else ServerGuard(target, self.server)
@@ -84,6 +104,7 @@ class ChunkStore:
             self._guarded(collection),
             lambda: self._guarded(self.client.get_collection(self.name)),
             lambda: self._store_errors(f"use the Chroma collection {self.name}"),
+            None if self.healer is None else self.healer.retry,
         )
 
     @contextmanager
@@ -95,7 +116,7 @@ class ChunkStore:
             raise
         except Exception as error:
             if self.folder is not None and HNSW_DAMAGE in str(error):
-                raise IndexStoreError(damaged_hnsw_message(self.folder)) from error
+                raise IndexStoreError(rebuild_hint(self.folder)) from error
             if self.folder is not None:
                 raise storage_error(action, self.folder, error) from error
             raise IndexStoreError(f"cannot {action}: {' '.join(str(error).split())}") from error
@@ -188,7 +209,8 @@ class ChunkStore:
             log.warning("cannot lock %s to refresh the Chroma collection: %s", writer_lock, error)
             return True
         try:
-            self.collection.delete(ids=[_NO_CHUNK])
+            with holding_writer_lock(writer_lock):
+                self.collection.delete(ids=[_NO_CHUNK])
         except Exception as error:  # a stale answer beats no answer; the next update retries
             log.warning("cannot refresh the Chroma collection %s: %s", self.name, error)
         finally:

@@ -236,7 +236,8 @@ def test_a_chroma_error_while_answering_is_one_line_naming_what_to_do(tmp_path: 
     with pytest.raises(IndexStoreError) as raised:
         assistant.ask(MEMBERS)
     message = str(raised.value)
-    assert "\n" not in message and "index/chroma/" in message, message
+    # Healing (heal.py) cannot help a segment that stays damaged: the fallback is named.
+    assert "\n" not in message and "`assistant index rebuild`" in message, message
 
 
 @pytest.mark.slow  # three interpreters start
