@@ -8,8 +8,9 @@ both see the same machine: it loads the assistant, asks one warm-up question, th
 every question once, each new to that process (the seed suite's single questions and
 bench/data/calibration.jsonl). The earlier revision is `git archive`d into a temporary
 folder and run with this venv. Prints p50/p95 of the retrieve, answer and total steps in
-Markdown for docs/benchmarks.md, and warns when the machine was busy (load > 0.5), which
-makes the figures say little. Not a test: nothing fails.
+Markdown for docs/benchmarks.md, with the CPU time other processes used meanwhile (the
+machine's busy time in /proc/stat less the workers' own), and a warning when that passed
+5% of the run's CPU: then the figures say little. Not a test: nothing fails.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -60,6 +63,20 @@ def run_worker(tree: Path, work: Path, asked_file: Path) -> list[dict]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds() -> float:
+    """CPU seconds of this process and its finished workers."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="7198fb5", help="earlier revision (git)")
@@ -72,7 +89,7 @@ def main() -> None:
     asked = [case["question"] for case in load_seed(QUESTIONS) if "question" in case]
     asked += [case["question"] for case in load_jsonl(CALIBRATION)]
     timings: dict[str, list[dict]] = {args.before: [], "this tree": []}
-    loads = []
+    busy, own, started = busy_seconds(), own_seconds(), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="latency-") as scratch:
         asked_file = Path(scratch) / "questions.json"
         asked_file.write_text(json.dumps(asked, ensure_ascii=False), "utf-8")
@@ -80,11 +97,13 @@ def main() -> None:
         for _ in range(args.rounds):
             for label, tree in trees.items():
                 timings[label] += run_worker(tree, work, asked_file)
-                loads.append(os.getloadavg()[0])
+    others = busy_seconds() - busy - (own_seconds() - own)
+    share = others / ((time.monotonic() - started) * (os.cpu_count() or 1))
     print(f"## {date.today()} · {platform.node()} · seed + {args.distractors} distractors · "
           f"{args.rounds} rounds × {len(asked)} new questions\n")  # fmt: skip
-    if max(loads) > 0.5:
-        print(f"**Warning: the machine was busy (1-minute load up to {max(loads):.2f}).**\n")
+    print(f"Other processes used {others:.1f} CPU s during the run ({share:.1%} of the machine).\n")
+    if share > 0.05:
+        print("**Warning: the machine was busy; these figures say little.**\n")
     print("| revision | step | p50 ms | p95 ms |\n|---|---|--:|--:|")
     for label, rows in timings.items():
         for step in STEPS:
