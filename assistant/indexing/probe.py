@@ -83,12 +83,12 @@ def check_collection(
     stored = unpack_probe(metadata[PROBE_KEY], rows) if PROBE_KEY in metadata else None
     if stored is not None and not served:
         return  # a collection is named after its in-process model
+    if stored is None and served and store.count() > 0:
+        _self_check(store, embedder)
     mine = probe_vectors(embedder, document_template)
     if stored is not None:
         _agree(store, stored, mine, "fixed probe texts")
         return
-    if served and store.count() > 0:
-        _self_check(store, embedder)
     # Chroma refuses its own `hnsw:` keys in `modify`; they stay as they were.
     kept = {key: value for key, value in metadata.items() if not key.startswith("hnsw:")}
     store.collection.modify(metadata={**kept, PROBE_KEY: pack_probe(mine)})

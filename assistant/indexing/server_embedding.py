@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,8 @@ class ServerEmbedding(BaseEmbedding):
         """Forget the cached questions (benchmarks time each question's first embedding)."""
         self._cache.clear()
 
-    def _request(self, texts: list[str]) -> list[list[float]]:
-        """One POST of `texts`, retried; their vectors in order, normalised."""
+    def _request(self, texts: list[str], stop: threading.Event | None = None) -> list[list[float]]:
+        """One POST of `texts`, retried (unless `stop` is set); their vectors, normalised."""
         url = f"{self.base_url}/embeddings"
         body = {"model": self._api_model, "input": texts, "encoding_format": "float"}
         attempt = 0
@@ -148,7 +149,7 @@ class ServerEmbedding(BaseEmbedding):
                         f"the embedding server at {self.base_url} refused the request "
                         f"({problem}); check embedding.api_model and embedding.api_key"
                     )
-            if attempt >= self._retries:
+            if attempt >= self._retries or (stop is not None and stop.is_set()):
                 raise EmbeddingServerError(
                     f"the embedding server at {self.base_url} failed after "
                     f"{attempt + 1} attempts ({' '.join(problem.split())}); is it running? "
@@ -179,9 +180,30 @@ class ServerEmbedding(BaseEmbedding):
         if len(batches) <= 1 or self.concurrency <= 1:
             parts = [self._request(batch) for batch in batches]
         else:
-            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-                parts = list(pool.map(self._request, batches))
+            parts = self._concurrently(batches)
         return [vector for part in parts for vector in part]
+
+    def _concurrently(self, batches: list[list[str]]) -> list[list[list[float]]]:
+        """`concurrency` requests in flight; after one fails for good, no new request starts
+        and none is retried, and that failure is raised."""
+        stop = threading.Event()
+
+        def send(batch: list[str]) -> list[list[float]]:
+            if stop.is_set():
+                return []
+            try:
+                return self._request(batch, stop)
+            except BaseException:
+                stop.set()
+                raise
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            futures = [pool.submit(send, batch) for batch in batches]
+            wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            if future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        return [future.result() for future in futures]
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._cache.get(query, lambda: self._request([self.query_prompt + query])[0])

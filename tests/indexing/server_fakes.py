@@ -5,7 +5,8 @@ received (so a `ServerEmbedding` over it writes what the local `HashingEmbedding
 when both see the same texts), records every request (texts, headers), counts requests in
 flight, and follows a script: each request takes the next step, `None` answering, an int
 answering with that HTTP status, an exception being raised as the connection's failure.
-`down=True` makes every request fail like a server that is gone.
+`down=True` makes every request fail like a server that is gone, and `down_after=N` does
+so from the request after the N-th on (counted from when it is set).
 
 Not a mock of our code: it speaks the wire protocol our client speaks to real servers.
 """
@@ -41,6 +42,8 @@ class FakeEmbeddingServer:
         self.script = list(script)
         self.delay_s = delay_s
         self.down = False
+        self.down_after: int | None = None
+        self._answered = 0
         self.requests: list[dict[str, Any]] = []
         self.sleeps: list[float] = []
         self.in_flight = 0
@@ -69,6 +72,9 @@ class FakeEmbeddingServer:
                     }
                 )
                 step = self.script.pop(0) if self.script else None
+                if self.down_after is not None:
+                    self._answered += 1
+                    self.down = self.down or self._answered > self.down_after
             if self.down:
                 raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
             if isinstance(step, Exception):

@@ -128,6 +128,17 @@ def test_a_server_failing_past_its_retries_is_one_line() -> None:
     assert server.sleeps == [0.25, 0.5]
 
 
+def test_after_a_failed_batch_the_batches_not_yet_sent_are_not_sent() -> None:
+    server = FakeEmbeddingServer(delay_s=0.01)
+    embedder = server.embedder(batch_size=2, concurrency=2, retries=1)
+    server.requests.clear()
+    server.down = True
+    with pytest.raises(EmbeddingServerError, match="2 attempts"):
+        embedder.get_text_embedding_batch([f"câu {n}" for n in range(40)])
+    # The failing batch tried twice, the one beside it at most twice; 18 batches never sent.
+    assert 2 <= len(server.requests) <= 4
+
+
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
 def test_a_refusal_is_not_retried(status: int) -> None:
     server = FakeEmbeddingServer()
