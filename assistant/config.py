@@ -44,10 +44,12 @@ def default_models_dir() -> Path:
 class EmbeddingSettings(BaseModel):
     """Which embedding model turns chunks and questions into vectors."""
 
-    backend: Literal["sentence-transformers", "hashing"] = Field(
+    backend: Literal["sentence-transformers", "openai-compatible", "hashing"] = Field(
         "sentence-transformers",
-        description="`sentence-transformers` (real model) or `hashing` (tests only: "
-        "a deterministic bag-of-words hash, no model files).",
+        description="`sentence-transformers` (real model, in this process), "
+        "`openai-compatible` (vectors from a server speaking OpenAI's `/v1/embeddings`: "
+        "Infinity, Text Embeddings Inference, vLLM, Ollama...; docs/scaling.md) or `hashing` "
+        "(tests only: a deterministic bag-of-words hash, no model files).",
     )
     model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
@@ -81,6 +83,51 @@ class EmbeddingSettings(BaseModel):
         512, ge=16, description="Token limit per embedded text (longer text is truncated)."
     )
     hashing_dim: int = Field(256, ge=8, description="Vector size of the hashing embedder.")
+    base_url: str | None = Field(
+        None,
+        description="openai-compatible: the embedding server's base URL, up to and "
+        "including `/v1` (required).",
+    )
+    api_model: str | None = Field(
+        None,
+        description="openai-compatible: the model's name on that server (default: `model`). "
+        "A server serving `model` writes into the same collection as the in-process model.",
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="openai-compatible: sent as `Authorization: Bearer <key>`, if the server "
+        "wants one.",
+    )
+    query_prompt: str | None = Field(
+        None,
+        description="openai-compatible: the text put before a question (the server applies "
+        "no prompt); default: the model's own `query_prompt_name` prompt.",
+    )
+    timeout_s: float = Field(
+        60.0, gt=0, description="openai-compatible: seconds to wait for one request."
+    )
+    concurrency: int = Field(
+        2, ge=1, le=64, description="openai-compatible: requests in flight at once."
+    )
+    retries: int = Field(
+        4,
+        ge=0,
+        le=20,
+        description="openai-compatible: retries of a request after a connection error, a "
+        "timeout, a 5xx or a 429, waiting `retry_backoff_s` and doubling each time.",
+    )
+    retry_backoff_s: float = Field(
+        1.0, ge=0, description="openai-compatible: the first wait before a retry."
+    )
+
+    @model_validator(mode="after")
+    def _server_needs_an_address(self) -> EmbeddingSettings:
+        if self.backend == "openai-compatible" and not self.base_url:
+            raise ValueError(
+                "backend openai-compatible needs base_url (ASSISTANT_EMBEDDING__BASE_URL, "
+                "e.g. http://127.0.0.1:7997/v1)"
+            )
+        return self
 
 
 class ChunkingSettings(BaseModel):

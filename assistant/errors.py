@@ -21,6 +21,10 @@ class ModelError(AssistantError):
     """A model (embedding or LLM) is missing, corrupt or cannot be loaded."""
 
 
+class EmbeddingServerError(ModelError):
+    """An embedding server cannot be reached, refuses, or answers with something unusable."""
+
+
 class ModelIntegrityError(ModelError):
     """Fetched model files do not match their published checksum."""
 

@@ -54,6 +54,21 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
             max_seq_length=config.max_seq_length,
             batch_size=config.batch_size,
         )
+    if config.backend == "openai-compatible":
+        from assistant.indexing.server_embedding import ServerEmbedding
+
+        return ServerEmbedding(
+            config.base_url or "",
+            config.model,
+            api_model=config.api_model,
+            api_key=config.api_key.get_secret_value() if config.api_key else None,
+            query_prompt=server_query_prompt(settings),
+            batch_size=config.batch_size,
+            concurrency=config.concurrency,
+            timeout_s=config.timeout_s,
+            retries=config.retries,
+            retry_backoff_s=config.retry_backoff_s,
+        )
     raise ConfigError(f"unknown embedding backend {config.backend!r}")
 
 
@@ -91,11 +106,29 @@ def build_query_embedder(settings: Settings, service: IndexService) -> BaseEmbed
         return service.embedder
 
 
+def server_query_prompt(settings: Settings) -> str:
+    """What goes before a question sent to an embedding server: the setting, else the
+    model's own prompt (from its folder when this machine has one, else a built-in copy)."""
+    from assistant.indexing.server_embedding import model_query_prompt
+    from assistant.models.paths import resolve_model_path
+
+    config = settings.embedding
+    if config.query_prompt is not None:
+        return config.query_prompt
+    try:
+        folder = resolve_model_path(config.model, settings.models_dir)
+    except ModelError:  # the server's machine has the model; this one need not
+        folder = None
+    return model_query_prompt(config.model, config.query_prompt_name, folder)
+
+
 def effective_model_name(settings: Settings) -> str:
     """The name vectors are filed under: the hashing fake never shares a real model's."""
     if settings.embedding.backend == "hashing":
         return f"hashing-{settings.embedding.hashing_dim}"
-    if settings.embedding.variant == "int8":
+    # A server serving the model writes into the in-process model's collection (probe.py
+    # checks that its vectors agree before it does).
+    if settings.embedding.variant == "int8" and settings.embedding.backend != "openai-compatible":
         return f"{settings.embedding.model}@int8"
     return settings.embedding.model
 
@@ -197,6 +230,8 @@ def _calibrated_model(settings: Settings) -> bool:
 
     default = EmbeddingSettings.model_fields["model"].default
     config = settings.embedding
+    if config.backend == "openai-compatible":  # the same model, served: the same cosines
+        return config.model == default
     return (
         config.backend == "sentence-transformers"
         and config.model == default

@@ -162,6 +162,13 @@ class IndexService:
         finally:
             lock.release()
 
+    def _check_probe(self, store: ChunkStore, embedder: BaseEmbedding) -> None:
+        """Before writing: a server's vectors must be the collection's model's (`probe.py`)."""
+        from assistant.indexing.probe import check_collection
+
+        served = type(embedder).__name__ == "ServerEmbedding"  # not imported: httpx is slow
+        check_collection(store, embedder, self.settings.embedding.document_template, served=served)
+
     def scan(self, known: dict[str, FileStamp] | None = None) -> CorpusScan:
         """The corpus; files matching a stamp in `known` are recognised without parsing."""
         settings = self.settings
@@ -207,6 +214,8 @@ class IndexService:
             try:
                 # Only a plan with something to embed needs the model loaded.
                 embedder = self.embedder if plan.added or plan.changed else None
+                if embedder is not None:
+                    self._check_probe(store, embedder)
                 report = IndexUpdater(store, manifest, self.chunker, embedder).apply(plan, progress)
                 # Files whose article is now committed as read need no reading next time.
                 manifest.set_stamps(trusted_stamps(scan.stamps, manifest.entries(), self.chunker))
@@ -240,6 +249,8 @@ class IndexService:
                 scan = self.scan()  # no stamps: every file is read again
                 plan = plan_update(scan, {}, self.chunker)
                 embedder = self.embedder if plan.added else None
+                if embedder is not None:
+                    self._check_probe(new_store, embedder)
                 updater = IndexUpdater(new_store, new_manifest, self.chunker, embedder)
                 report = updater.apply(plan, progress)
                 new_manifest.set_stamps(

@@ -26,6 +26,7 @@ from llama_index.core.schema import BaseNode
 
 from assistant.corpus.article import Article
 from assistant.corpus.reader import CorpusScan, FileStamp
+from assistant.errors import EmbeddingServerError
 from assistant.indexing.chunking import VietnameseChunker, article_document
 from assistant.indexing.manifest import Manifest, ManifestEntry
 from assistant.indexing.sentence_vectors import SENTENCE_DIMS, add_sentence_vectors
@@ -210,6 +211,11 @@ class IndexUpdater:
                 raise RuntimeError("no embedding model was given for an update that embeds")
             embedded = self.embedder(missing) if missing else []
             add_sentence_vectors(embedded, self.embedder)
+        except EmbeddingServerError:
+            # The server is down or refusing: every later batch would fail the same way, so
+            # the update stops here. This group's articles keep their previous version (their
+            # pending marks are finished or cleaned up by the next update, as after a kill).
+            raise
         except Exception as error:  # an embedding backend can fail in many ways
             if len(group) > 1:
                 return sum(self._write_group([item], report) for item in group)
