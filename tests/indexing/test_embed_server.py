@@ -9,7 +9,6 @@ unless ASSISTANT_REQUIRE_EMBED_SERVER=1 (as in CI), where that is a failure.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import uuid
@@ -22,6 +21,7 @@ import pytest
 
 from assistant.config import Settings, load_settings, with_overrides
 from assistant.errors import EmbeddingServerError
+from assistant.evaluation.suite import load_suite
 from assistant.indexing.index_service import IndexService
 from assistant.indexing.manifest import Manifest
 from assistant.indexing.probe import PROBE_KEY
@@ -29,12 +29,13 @@ from assistant.models.cache import model_dir
 from assistant.retrieval.dense import DenseRetriever
 from assistant.wiring import build_embedder, build_index_service
 from bench.infinity import InfinityServer, infinity_binary
-from tests.conftest import SEED, SHARED
+from tests.conftest import SEED
 
 pytestmark = [pytest.mark.embed_server, pytest.mark.model, pytest.mark.slow]
 
 MODEL = "google/embeddinggemma-300m"
-SEED_QA = SHARED / "data" / "seed_qa.jsonl"
+# The project's own seed suite (not ../shared, which a CI checkout need not have beside it).
+SEED_SUITE = Path(__file__).resolve().parents[2] / "evals" / "seed.yaml"
 
 
 def require(what: str) -> None:
@@ -78,10 +79,8 @@ def local_service(settings: Settings, embedder, client) -> IndexService:
 def test_the_seed_through_the_server_ranks_as_the_in_process_model(
     real_embedder, infinity: InfinityServer, tmp_path: Path
 ) -> None:
-    if not SEED_QA.exists():
-        require(f"no seed questions at {SEED_QA}")
-    cases = [json.loads(line) for line in SEED_QA.read_text(encoding="utf-8").splitlines()]
-    questions = [text for case in cases for text in case.get("turns", [case.get("question")])]
+    cases = load_suite(SEED_SUITE).cases
+    questions = [text for case in cases for text in (case.turns or [case.question])]
     assert len(questions) >= 24 and all(questions)
     client = chromadb.EphemeralClient()
     local_settings = settings_in(tmp_path / "local")
