@@ -88,12 +88,23 @@ def _manifest_stamp(index: Path) -> list[int]:
 
 def _stored_ids(index: Path) -> set[str]:
     """Chunk ids Chroma holds, from its log (never purged, `heal.keep_log`) without opening
-    Chroma: opening it would heal a damaged segment here rather than in the update."""
-    db = sqlite3.connect(f"file:{index / 'chroma' / 'chroma.sqlite3'}?mode=ro", uri=True)
+    Chroma: opening it would heal a damaged segment here rather than in the update. Not read-only:
+    after a kill, SQLite may first have to recover the killed writer's WAL, which writes
+    ("attempt to write a readonly database" otherwise, seen in CI); that is SQLite's own
+    recovery, which Chroma's next open would do the same way. An update killed before Chroma
+    made its file or its tables has stored nothing."""
+    database = index / "chroma" / "chroma.sqlite3"
+    if not database.exists():
+        return set()
+    db = sqlite3.connect(f"file:{database}?mode=rw", uri=True, timeout=30)  # never creates it
     try:
         rows = db.execute(
             "SELECT id, operation, MAX(seq_id) FROM embeddings_queue GROUP BY topic, id"
         ).fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+        rows = []
     finally:
         db.close()
     return {chunk_id for chunk_id, operation, _ in rows if operation != 3}  # 3: delete
@@ -145,7 +156,7 @@ def test_kill_during_update_then_update_is_consistent(tmp_path: Path) -> None:
             kills += 1
         process.wait()
 
-        stored_before = _stored_ids(index) if (index / "chroma").exists() else set()
+        stored_before = _stored_ids(index)
         done = subprocess.run(assistant, env=env, capture_output=True, text=True)
         # chromadb 1.5.9 now and then leaves its vector segment unreadable after a kill:
         # the update heals it by itself and says so in one line (`heal.py`).
