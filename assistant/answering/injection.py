@@ -53,6 +53,7 @@ import functools
 import re
 import unicodedata
 
+from assistant.text.normalize import without_marks
 from assistant.text.sentences import sentence_spans
 
 
@@ -60,7 +61,7 @@ def _folded(text: str) -> str:
     """`text` without diacritics, case kept (so "AI" can be told from "ai", "who")."""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     text = text.replace("\u00d0", "D")
-    return unicodedata.normalize("NFC", "".join(c for c in text if unicodedata.category(c) != "Mn"))
+    return unicodedata.normalize("NFC", without_marks(text))
 
 
 _MACHINE = (

@@ -9,8 +9,9 @@ accented or not, but not for an English one, whose few accidental matches (folde
 `the`) would outvote dense retrieval, which understands it. In RRF any second vote outweighs a
 gap of one rank, so a small weight would not do: the list is used or left out.
 
-Chunks only the lexical side found are read from Chroma by id in one call, so every
-`Passage` carries the same data (title, date, exact offsets) whichever side found it.
+Both sides rank chunk ids only; the text of the chunks kept is then read from Chroma by id
+in one call, so every `Passage` carries the same data (title, date, exact offsets) whichever
+side found it.
 
 The fusion is hand-written (a dozen lines) rather than llama-index's `QueryFusionRetriever`:
 that class resolves an LLM from the global `Settings` even when it generates no queries
@@ -32,7 +33,7 @@ from collections.abc import Callable
 from assistant.indexing.store import ChunkStore
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.lexical import LexicalRetriever
-from assistant.retrieval.passage import Passage, passage_from_chunk
+from assistant.retrieval.passage import Passage, read_passages
 from assistant.retrieval.sentences import with_sentence_scores
 
 Reranker = Callable[[str, list[Passage]], list[Passage]]
@@ -79,7 +80,7 @@ class HybridRetriever:
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
         if self.lexical is not None:  # first: following an update also refreshes dense
             self.lexical = self.lexical.reloaded_if_replaced()
-        dense_hits = self.dense.retrieve(question, k=self.dense_k) if self.dense_k > 0 else []
+        dense_hits = self.dense.ranked(question, k=self.dense_k) if self.dense_k > 0 else []
         lexical_hits: list[tuple[str, float]] = []
         if self.lexical is not None and (
             self.min_coverage <= 0 or self.lexical.coverage(question) >= self.min_coverage
@@ -87,38 +88,29 @@ class HybridRetriever:
             lexical_hits = self.lexical.retrieve(question, self.lexical_k)
 
         scores: dict[str, dict[str, float]] = {}
-        for rank, passage in enumerate(dense_hits, 1):
-            scores.setdefault(passage.chunk_id, {}).update(dense=passage.score, dense_rank=rank)
+        for rank, (chunk_id, score) in enumerate(dense_hits, 1):
+            scores.setdefault(chunk_id, {}).update(dense=score, dense_rank=rank)
         for rank, (chunk_id, score) in enumerate(lexical_hits, 1):
             scores.setdefault(chunk_id, {}).update(lexical=score, lexical_rank=rank)
         fused = reciprocal_rank_fusion(
             {
-                "dense": [passage.chunk_id for passage in dense_hits],
+                "dense": [chunk_id for chunk_id, _ in dense_hits],
                 "lexical": [chunk_id for chunk_id, _ in lexical_hits],
             },
             self.rrf_k,
         )
-        # A reranker judges every candidate; without one only the top k need their text.
+        # A reranker judges every candidate; without one only the top k need their text,
+        # and the next ones only if some of those were deleted since the indexes were read.
         wanted = fused if self.reranker is not None else fused[:k]
-        found = {passage.chunk_id: passage for passage in dense_hits}
-        found.update(self._fetch([chunk_id for chunk_id, _ in wanted if chunk_id not in found]))
+        found = read_passages(self.store, [chunk_id for chunk_id, _ in wanted])
+        if len(found) < len(wanted) < len(fused):
+            wanted = fused
+            found.update(read_passages(self.store, [chunk_id for chunk_id, _ in fused[k:]]))
         passages = [
             dataclasses.replace(found[chunk_id], score=score, scores=scores[chunk_id])
             for chunk_id, score in wanted
-            if chunk_id in found  # a chunk deleted since the lexical index was read
+            if chunk_id in found
         ]
         if self.reranker is not None:
             passages = self.reranker(question, passages)
         return with_sentence_scores(self.store, passages[:k], self.dense.query_vector(question))
-
-    def _fetch(self, chunk_ids: list[str]) -> dict[str, Passage]:
-        """Passages of lexical-only hits, read from Chroma in one call."""
-        if not chunk_ids:
-            return {}
-        got = self.store.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
-        return {
-            chunk_id: passage_from_chunk(chunk_id, text or "", meta or {}, 0.0)
-            for chunk_id, text, meta in zip(
-                got["ids"], got["documents"], got["metadatas"], strict=True
-            )
-        }

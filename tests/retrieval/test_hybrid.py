@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from llama_index.core import VectorStoreIndex
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
 from assistant.config import Settings
 from assistant.indexing.index_service import IndexService
 from assistant.indexing.lexical import lexical_dir
+from assistant.indexing.store import ChunkStore
+from assistant.retrieval import hybrid as hybrid_module
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.hybrid import HybridRetriever, reciprocal_rank_fusion
 from assistant.retrieval.lexical import open_lexical_index
@@ -126,3 +132,46 @@ def test_build_retriever_uses_the_retrieval_settings(
     assert len(top) == 5
     assert "78,56%" in top[0].text
     assert top[0].article_id == SEED_ID
+
+
+def test_dense_ranking_is_llama_indexs_vector_retriever_without_the_reads(
+    service: IndexService,
+) -> None:
+    # `ranked` asks Chroma for ids and distances only; ranks and scores must stay those of
+    # llama-index's retriever over the same collection (thresholds are set on the scores).
+    service.update()
+    store = service.open_store()
+    dense = DenseRetriever(store, service.embedder)
+    reference = VectorStoreIndex.from_vector_store(
+        ChromaVectorStore(chroma_collection=store.collection), embed_model=service.embedder
+    ).as_retriever(similarity_top_k=7)
+    for question in ("Tổng số đảng viên toàn tỉnh?", "ket nap dang vien moi", "Kết luận số 21"):
+        expected = [(hit.node.node_id, hit.score) for hit in reference.retrieve(question)]
+        assert dense.ranked(question, k=7) == expected
+        passages = dense.retrieve(question, k=7)
+        assert [(p.chunk_id, p.score) for p in passages] == expected
+        assert all(
+            p.text == hit.node.get_content()
+            for p, hit in zip(passages, reference.retrieve(question), strict=True)
+        )
+
+
+def test_a_chunk_deleted_after_ranking_leaves_its_place_to_the_next(
+    service: IndexService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.update()
+    retriever = _hybrid(service)
+    question = "kết nạp đảng viên mới"
+    before = retriever.retrieve(question, k=5)
+    gone = before[1].chunk_id
+    # Both indexes ranked it; an update deletes it before its text is read.
+    read = hybrid_module.read_passages
+
+    def read_after_a_delete(store: ChunkStore, chunk_ids: list[str]) -> dict[str, Passage]:
+        store.delete_ids([gone])
+        return read(store, chunk_ids)
+
+    monkeypatch.setattr(hybrid_module, "read_passages", read_after_a_delete)
+    after = retriever.retrieve(question, k=5)
+    assert len(after) == 5 and gone not in {p.chunk_id for p in after}
+    assert [p.chunk_id for p in after][:4] == [p.chunk_id for p in before if p.chunk_id != gone]

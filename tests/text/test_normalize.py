@@ -6,7 +6,12 @@ import unicodedata
 
 import pytest
 
-from assistant.text.normalize import fold_diacritics, normalize_inline, normalize_text
+from assistant.text.normalize import (
+    fold_diacritics,
+    normalize_inline,
+    normalize_text,
+    without_marks,
+)
 from tests.textdata import nfd
 
 VIETNAMESE = "Tổng số đảng viên toàn tỉnh là 27.350 người; Việt Nam, Đảng, ỷ lại, ưu ái, Ơn"
@@ -116,3 +121,13 @@ def test_fold_diacritics_keeps_length_of_nfc_vietnamese() -> None:
     folded = fold_diacritics(sample)
     assert len(folded) == len(sample)
     assert folded.isascii()
+
+
+def test_without_marks_drops_exactly_the_combining_marks() -> None:
+    # Its table is filled lazily; every character of the Basic Multilingual Plane must come
+    # out as a per-character category test says, asked twice (filling, then from the table).
+    every = "".join(chr(code) for code in range(0x20, 0xD800))
+    expected = "".join(char for char in every if unicodedata.category(char) != "Mn")
+    assert without_marks(every) == expected
+    assert without_marks(every) == expected
+    assert without_marks(nfd("Trợ lý ảo: שָׁלוֹם")) == "Tro ly ao: שלום"
