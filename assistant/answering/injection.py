@@ -288,12 +288,45 @@ _CUES = {
     r"reply))\b",
 }
 _BESIDE_A_MACHINE = {"you", "covert", "itself", "trigger"}
+
+
+def _top_branches(pattern: str) -> list[str]:
+    """`pattern` split at each `|` outside every group and character class."""
+    branches, start, depth, escaped, class_start = [], 0, 0, False, -1  # class_start: open `[`
+    for position, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif class_start >= 0:  # `]` right after `[` or `[^` is a literal
+            if char == "]" and position > class_start + 1 + (pattern[class_start + 1] == "^"):
+                class_start = -1
+        elif char == "[":
+            class_start = position
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:position])
+            start = position + 1
+    return [*branches, pattern[start:]]
+
+
+def _one_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """`patterns` as one alternation, the `\\b` most branches open with tested once:
+    `\\b(?:A|B)` matches where `\\bA|\\bB` does, but inside a word fails at once instead of
+    trying every branch (a quarter less time; the scan runs on every retrieved sentence).
+    Only whether something matches is used, so the branches' order does not matter."""
+    branches = [branch for pattern in patterns for branch in _top_branches(pattern)]
+    opens = [b.startswith(r"\b") and b[2:3] not in ("*", "+", "?", "{") for b in branches]
+    bounded = "|".join(f"(?:{b[2:]})" for b, opened in zip(branches, opens, strict=True) if opened)
+    rest = [f"(?:{b})" for b, opened in zip(branches, opens, strict=True) if not opened]
+    return re.compile("|".join([rf"\b(?:{bounded})", *rest]), re.MULTILINE | re.IGNORECASE)
+
+
 # A sentence typed with diacritics is matched as written ("của Ban" is not "của bạn");
 # one typed without them, against the patterns folded.
-_PLANTED = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.MULTILINE | re.IGNORECASE)
-_PLANTED_FOLDED = re.compile(
-    "|".join(f"(?:{_folded(p)})" for p in _PATTERNS), re.MULTILINE | re.IGNORECASE
-)
+_PLANTED = _one_pattern(_PATTERNS)
+_PLANTED_FOLDED = _one_pattern(tuple(_folded(p) for p in _PATTERNS))
 
 
 _CUE = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _CUES.items()}

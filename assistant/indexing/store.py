@@ -4,7 +4,8 @@ Collections are named after the model and its dimension, so vectors of two model
 mix. Chunks are written with `upsert` under deterministic ids (re-writing a version is
 idempotent) in llama-index's metadata layout, so llama-index's `ChromaVectorStore` and
 retrievers read them back as nodes. A chunk's sentence vectors (`sentence_vectors.py`) are
-stored once, as flat metadata beside the node's JSON, and read by id (`sentence_data`).
+stored once, as flat metadata beside the node's JSON, and read with the chunk
+(`retrieval/sentences.read_passages`).
 
 Not here: deciding what to write (`updater.py`), ranking beyond Chroma's nearest neighbours,
 connecting to a Chroma server (`chroma_server.py`).
@@ -35,7 +36,7 @@ from assistant.indexing.heal import (
     rebuild_hint,
     writer_lock_path,
 )
-from assistant.indexing.sentence_vectors import SENTENCE_KEYS, SPANS_KEY, VECTORS_KEY
+from assistant.indexing.sentence_vectors import SENTENCE_KEYS
 from assistant.indexing.storage import storage_error
 
 log = logging.getLogger(__name__)
@@ -135,19 +136,6 @@ class ChunkStore:
                     metadatas=[_chroma_metadata(node) for node in part],
                     documents=[node.get_content(metadata_mode=MetadataMode.NONE) for node in part],
                 )
-
-    def sentence_data(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]:
-        """(spans, vectors) as `sentence_vectors.py` stored them, for the chunks that have them."""
-        if not chunk_ids:
-            return {}
-        with self._store_errors(f"read the Chroma collection {self.name}"):
-            got = self.collection.get(ids=chunk_ids, include=["metadatas"])
-        found = {}
-        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
-            spans, vectors = (meta or {}).get(SPANS_KEY), (meta or {}).get(VECTORS_KEY)
-            if isinstance(spans, str) and isinstance(vectors, str):
-                found[chunk_id] = (spans, vectors)
-        return found
 
     def chunk_ids(self, article_id: str, version: str | None = None) -> set[str]:
         """Ids of the stored chunks of an article (of one version, if given)."""

@@ -21,7 +21,8 @@ import math
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.indexing.store import ChunkStore
-from assistant.retrieval.passage import Passage, read_passages
+from assistant.retrieval.passage import Passage
+from assistant.retrieval.sentences import read_passages
 from assistant.text.normalize import normalize_inline
 
 

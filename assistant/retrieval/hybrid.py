@@ -33,8 +33,8 @@ from collections.abc import Callable
 from assistant.indexing.store import ChunkStore
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.lexical import LexicalRetriever
-from assistant.retrieval.passage import Passage, read_passages
-from assistant.retrieval.sentences import with_sentence_scores
+from assistant.retrieval.passage import Passage
+from assistant.retrieval.sentences import read_passages
 
 Reranker = Callable[[str, list[Passage]], list[Passage]]
 
@@ -101,11 +101,13 @@ class HybridRetriever:
         )
         # A reranker judges every candidate; without one only the top k need their text,
         # and the next ones only if some of those were deleted since the indexes were read.
+        # Each comes with its sentences' similarity to the question (`sentences.py`).
+        vector = self.dense.query_vector(question)
         wanted = fused if self.reranker is not None else fused[:k]
-        found = read_passages(self.store, [chunk_id for chunk_id, _ in wanted])
+        found = read_passages(self.store, [chunk_id for chunk_id, _ in wanted], vector)
         if len(found) < len(wanted) < len(fused):
             wanted = fused
-            found.update(read_passages(self.store, [chunk_id for chunk_id, _ in fused[k:]]))
+            found.update(read_passages(self.store, [c for c, _ in fused[k:]], vector))
         passages = [
             dataclasses.replace(found[chunk_id], score=score, scores=scores[chunk_id])
             for chunk_id, score in wanted
@@ -113,4 +115,4 @@ class HybridRetriever:
         ]
         if self.reranker is not None:
             passages = self.reranker(question, passages)
-        return with_sentence_scores(self.store, passages[:k], self.dense.query_vector(question))
+        return passages[:k]

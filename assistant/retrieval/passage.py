@@ -1,17 +1,14 @@
 """`Passage`: one retrieved chunk with everything a citation needs. Plain data.
 
 `passage_from_chunk` is the one mapping from a chunk as the store keeps it (text +
-llama-index metadata) to a `Passage`; `read_passages` reads chunks by id into them, in one
-Chroma call, for dense and hybrid retrieval alike.
+llama-index metadata) to a `Passage`; dense and hybrid retrieval both use it
+(`sentences.read_passages`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from assistant.indexing.store import ChunkStore
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,14 +48,3 @@ def passage_from_chunk(chunk_id: str, text: str, meta: dict[str, Any], score: fl
         score=score,
         author=meta.get("author") or None,
     )
-
-
-def read_passages(store: ChunkStore, chunk_ids: list[str]) -> dict[str, Passage]:
-    """Passages (score 0) of the stored chunks among `chunk_ids`; deleted ones are absent."""
-    if not chunk_ids:
-        return {}
-    got = store.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
-    return {
-        chunk_id: passage_from_chunk(chunk_id, text or "", meta or {}, 0.0)
-        for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-    }

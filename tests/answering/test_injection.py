@@ -16,11 +16,21 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-from assistant.answering.injection import cues, is_instruction, without_instructions
+from assistant.answering.injection import (
+    _PATTERNS,
+    _PLANTED,
+    _PLANTED_FOLDED,
+    _folded,
+    _top_branches,
+    cues,
+    is_instruction,
+    without_instructions,
+)
 from assistant.answering.llm import LLMAnswerer
 from assistant.answering.question import analyse
 from assistant.answering.service import REPLACED_NOTE
@@ -380,3 +390,28 @@ def test_a_source_named_by_a_retrieved_article_is_still_checked_against_it(setti
     assert "3.500" in answer.citations[0].quote
     assert_cites_only_retrieved(settings, answer)
     assert_rendered_inert(settings, answer)
+
+
+def test_top_branches_split_only_outside_groups_and_classes() -> None:
+    assert _top_branches(r"\bA|B") == [r"\bA", "B"]
+    assert _top_branches(r"\b(?:A|B)c") == [r"\b(?:A|B)c"]
+    assert _top_branches(r"\b[|(]x|\|y") == [r"\b[|(]x", r"\|y"]
+    assert _top_branches(r"[]|]x|[^]|]y") == ["[]|]x", "[^]|]y"]
+
+
+def test_the_one_pattern_matches_where_its_parts_do() -> None:
+    # `_PLANTED` tests the `\b` most branches open with once; it must match exactly where
+    # the plain alternation of the patterns does, written and folded.
+    data = Path(__file__).parent / "data"
+    sentences = [
+        line for path in sorted(data.glob("*.txt")) for line in path.read_text("utf-8").splitlines()
+    ]
+    sentences += [OBEY_VI, OBEY_EN, "Hội nghị Ban Chấp hành lần thứ 5 diễn ra ngày 3/4."]
+    sentences += [_folded(sentence) for sentence in sentences]
+    flags = re.MULTILINE | re.IGNORECASE
+    plain = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), flags)
+    folded = re.compile("|".join(f"(?:{_folded(p)})" for p in _PATTERNS), flags)
+    assert sum(bool(plain.search(s)) for s in sentences) > 100  # the lists hold many
+    for sentence in sentences:
+        assert bool(_PLANTED.search(sentence)) == bool(plain.search(sentence)), sentence
+        assert bool(_PLANTED_FOLDED.search(sentence)) == bool(folded.search(sentence)), sentence

@@ -15,7 +15,7 @@ from assistant.indexing.sentence_vectors import (
     unpack_spans,
     unpack_vectors,
 )
-from assistant.retrieval.sentences import with_sentence_scores
+from assistant.retrieval.sentences import read_passages
 from assistant.text.sentences import sentence_spans
 from assistant.wiring import build_retriever
 
@@ -88,6 +88,5 @@ def test_passages_without_stored_vectors_are_left_as_they_are(
     for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
         stripped = {k: v for k, v in meta.items() if k != VECTORS_KEY}
         store.collection.update(ids=[chunk_id], metadatas=[stripped | {VECTORS_KEY: "???"}])
-    plain = [p.__class__(**{**p.to_dict(), "sentences": ()}) for p in passages]
-    rescored = with_sentence_scores(store, plain, [1.0] * service.embedder.dimension)
-    assert [p.sentences for p in rescored] == [(), ()]
+    reread = read_passages(store, ids, [1.0] * service.embedder.dimension)
+    assert [reread[chunk_id].sentences for chunk_id in ids] == [(), ()]

@@ -167,9 +167,11 @@ def test_a_chunk_deleted_after_ranking_leaves_its_place_to_the_next(
     # Both indexes ranked it; an update deletes it before its text is read.
     read = hybrid_module.read_passages
 
-    def read_after_a_delete(store: ChunkStore, chunk_ids: list[str]) -> dict[str, Passage]:
+    def read_after_a_delete(
+        store: ChunkStore, chunk_ids: list[str], vector: list[float]
+    ) -> dict[str, Passage]:
         store.delete_ids([gone])
-        return read(store, chunk_ids)
+        return read(store, chunk_ids, vector)
 
     monkeypatch.setattr(hybrid_module, "read_passages", read_after_a_delete)
     after = retriever.retrieve(question, k=5)
