@@ -53,7 +53,7 @@ from assistant.ui.articles import LOCKED_MESSAGE, update_index, upload_articles
 from assistant.ui.chat import respond
 from assistant.ui.http_guard import HttpGuard
 from assistant.ui.layout import build_app
-from assistant.ui.server import QUEUE_SIZE, configure_queue, serve
+from assistant.ui.server import QUEUE_SIZE, SHUTDOWN_GRACE_S, configure_queue, serve
 from assistant.wiring import build_assistant, build_index_service
 from tests.conftest import PROJECT, SEED
 
@@ -850,8 +850,11 @@ def test_main_serves_behind_the_guard_and_stops_on_ctrl_c(tmp_path) -> None:
                 app.send_signal(signal.SIGINT)
                 output, _ = app.communicate(timeout=30)
         assert app.returncode == 0, output
-        assert time.monotonic() - started < 4.0  # the heartbeat did not hold the shutdown
-        assert "Traceback" not in output
+        # Had the heartbeat held the shutdown, uvicorn would have waited out its grace and
+        # cancelled it ("... timeout graceful shutdown exceeded", with a traceback): said by
+        # the output, not by a time bound that a loaded machine's slow exit can pass.
+        assert "graceful shutdown exceeded" not in output and "Traceback" not in output, output
+        assert time.monotonic() - started < SHUTDOWN_GRACE_S + 10  # and it did not hang
     finally:
         if app.poll() is None:
             app.kill()
