@@ -314,13 +314,16 @@ def _top_branches(pattern: str) -> list[str]:
 def _one_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """`patterns` as one alternation, the `\\b` most branches open with tested once:
     `\\b(?:A|B)` matches where `\\bA|\\bB` does, but inside a word fails at once instead of
-    trying every branch (a quarter less time; the scan runs on every retrieved sentence).
+    trying every branch (a third less time; the scan runs on every retrieved sentence).
     Only whether something matches is used, so the branches' order does not matter."""
     branches = [branch for pattern in patterns for branch in _top_branches(pattern)]
-    opens = [b.startswith(r"\b") and b[2:3] not in ("*", "+", "?", "{") for b in branches]
-    bounded = "|".join(f"(?:{b[2:]})" for b, opened in zip(branches, opens, strict=True) if opened)
-    rest = [f"(?:{b})" for b, opened in zip(branches, opens, strict=True) if not opened]
-    return re.compile("|".join([rf"\b(?:{bounded})", *rest]), re.MULTILINE | re.IGNORECASE)
+
+    def bounded(branch: str) -> bool:
+        return branch.startswith(r"\b") and branch[2:3] not in ("*", "+", "?", "{")
+
+    opened = "|".join(f"(?:{branch[2:]})" for branch in branches if bounded(branch))
+    rest = [f"(?:{branch})" for branch in branches if not bounded(branch)]
+    return re.compile("|".join([rf"\b(?:{opened})", *rest]), re.MULTILINE | re.IGNORECASE)
 
 
 # A sentence typed with diacritics is matched as written ("của Ban" is not "của bạn");
